@@ -1,0 +1,68 @@
+import Foundation
+
+/// A MongoDB ObjectId: 12 bytes rendered as 24 lowercase hex digits.
+///
+/// New ids follow MongoDB's layout (4-byte big-endian seconds, 5 random bytes chosen once per process,
+/// a 3-byte counter), so ids minted here sort by creation time like the original's.
+public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// The 24 lowercase hex digits.
+    public let hex: String
+
+    /// Parses 24 hex digits (either case); `nil` for anything else.
+    public init?(_ string: some StringProtocol) {
+        guard string.utf8.count == 24, string.utf8.allSatisfy({ $0.isHexDigit }) else { return nil }
+        self.hex = string.lowercased()
+    }
+
+    /// A new id for the current time.
+    public init(date: Date = Date()) {
+        let seconds = UInt32(truncatingIfNeeded: Int64(date.timeIntervalSince1970))
+        let counter = ObjectID.generator.next()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(12)
+        withUnsafeBytes(of: seconds.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: ObjectID.generator.processUnique)
+        bytes.append(UInt8(truncatingIfNeeded: counter >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: counter >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: counter))
+        self.hex = bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var description: String { hex }
+
+    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool { lhs.hex < rhs.hex }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let string = try container.decode(String.self)
+        guard let id = ObjectID(string) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ObjectId: \(string)")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+
+    private static let generator = Generator()
+
+    private final class Generator: Sendable {
+        let processUnique: [UInt8] = (0..<5).map { _ in UInt8.random(in: .min ... .max) }
+        private let counter = Mutex(UInt32.random(in: 0..<0x00FF_FFFF))
+
+        func next() -> UInt32 {
+            counter.withLock { value in
+                value = (value &+ 1) & 0x00FF_FFFF
+                return value
+            }
+        }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (48...57).contains(self) || (65...70).contains(self) || (97...102).contains(self)
+    }
+}

@@ -1,0 +1,55 @@
+/// What a connected probe reported when it connected, kept up to date by its messages.
+public struct ProbeStatus: Sendable, Equatable {
+    /// Credits the probe offers (header `total_credits`).
+    public var totalCredits: Double
+    /// Credits its running jobs use (header `in_use_credits`, then `new_operation` / `finish_operation`).
+    public var inUseCredits: Double
+
+    /// A status.
+    public init(totalCredits: Double, inUseCredits: Double) {
+        self.totalCredits = totalCredits
+        self.inUseCredits = inUseCredits
+    }
+
+    /// `1 - in_use/total`; 0 for a probe offering no credits (the original divided by zero there).
+    public var availability: Double {
+        totalCredits > 0 ? 1 - inUseCredits / totalCredits : 0
+    }
+
+    /// Whether a job costing `cost` credits fits: `in_use + cost <= total`.
+    public func canTake(cost: Double) -> Bool {
+        inUseCredits + cost <= totalCredits
+    }
+}
+
+/// A job for a probe: Socket.IO event `kind` with `payload`.
+public struct ProbeJob: Sendable, Equatable {
+    /// The event name.
+    public let kind: MeasurementKind
+    /// The operation's public data minus `probes`, `credits` being the cost of one execution.
+    public let payload: JSONValue
+
+    /// A job for `operation`.
+    public init(operation: OperationRecord, costPerExecution: Double) {
+        self.kind = operation.kind
+        self.payload = .object([
+            "_id": .string(operation.id.hex),
+            "params": operation.params,
+            "results": .array([]),
+            "credits": costPerExecution.rounded() == costPerExecution && abs(costPerExecution) < 1e15
+                ? .int(Int(costPerExecution)) : .double(costPerExecution),
+            "result_format": .string(operation.resultFormat),
+        ])
+    }
+}
+
+/// The REST side's view of connected probes: who is connected with which credits, and a way to hand them jobs.
+///
+/// ``ProbeRegistry`` is the in-process implementation; the Socket.IO probe endpoint feeds it.
+public protocol ProbeHub: Sendable {
+    /// The statuses of every connected probe.
+    func connectedProbes() async -> [ObjectID: ProbeStatus]
+    /// Sends `job` to each probe in `probes` that is connected; returns the probes it was handed to.
+    @discardableResult
+    func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID]
+}

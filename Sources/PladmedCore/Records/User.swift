@@ -1,0 +1,22 @@
+/// A user account as stored.
+public struct User: Sendable, Equatable {
+    /// The user's id.
+    public var id: ObjectID
+    /// The unique email address.
+    public var email: String
+    /// The passlib `pbkdf2_sha256` hash of the password.
+    public var passwordHash: String
+    /// Credits available to spend on operations.
+    public var credits: Double
+    /// Whether the user may grant credits.
+    public var isSuperuser: Bool
+
+    /// A user record.
+    public init(id: ObjectID, email: String, passwordHash: String, credits: Double, isSuperuser: Bool) {
+        self.id = id
+        self.email = email
+        self.passwordHash = passwordHash
+        self.credits = credits
+        self.isSuperuser = isSuperuser
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import OpenAPIRuntime
+import PladmedAPI
+import PladmedCore
+
+extension APIHandler {
+    func createTraceroute(_ input: Operations.CreateTraceroute.Input) async throws -> Operations.CreateTraceroute.Output {
+        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+        let operation = try await schedule(.traceroute, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
+        return .created(.init(body: .json(operation)))
+    }
+
+    func createPing(_ input: Operations.CreatePing.Input) async throws -> Operations.CreatePing.Output {
+        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+        let operation = try await schedule(.ping, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
+        return .created(.init(body: .json(operation)))
+    }
+
+    func createDns(_ input: Operations.CreateDns.Input) async throws -> Operations.CreateDns.Output {
+        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+        let operation = try await schedule(.dns, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
+        return .created(.init(body: .json(operation)))
+    }
+
+    func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
+        guard let id = input.query.id.flatMap({ ObjectID($0) }), let operation = try await store.operation(id: id) else {
+            throw PladmedError.unknownOperation
+        }
+        return .ok(.init(body: .json(try .init(operation))))
+    }
+
+    func listOwnOperations(_ input: Operations.ListOwnOperations.Input) async throws -> Operations.ListOwnOperations.Output {
+        let caller = try AuthenticatedUser.required()
+        let operations = try await store.operations(owner: caller.id, includeResults: true)
+        return .ok(.init(body: .json(try operations.map(Components.Schemas.Operation.init))))
+    }
+
+    func listOperations(_ input: Operations.ListOperations.Input) async throws -> Operations.ListOperations.Output {
+        _ = try AuthenticatedUser.required()
+        let operations = try await store.operations(owner: nil, includeResults: false)
+        return .ok(.init(body: .json(try operations.map(Components.Schemas.OperationSummary.init))))
+    }
+
+    private func schedule(
+        _ kind: MeasurementKind, probes: [String]?, params: (some Encodable)?, resultFormat: String?
+    ) async throws -> Components.Schemas.Operation {
+        let caller = try AuthenticatedUser.required()
+        let operation = try await scheduler.schedule(
+            kind, for: caller, probeIDs: probes, params: try params.map(JSONValue.init(encoding:)), resultFormat: resultFormat)
+        return try .init(operation)
+    }
+}
+
+extension JSONValue {
+    /// The JSON value `value` encodes to.
+    init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// The value as the OpenAPI runtime's untyped containers hold it.
+    var openAPIValue: (any Sendable)? {
+        switch self {
+        case .null: nil
+        case .bool(let value): value
+        case .int(let value): value
+        case .double(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.openAPIValue)
+        case .object(let members): members.mapValues(\.openAPIValue)
+        }
+    }
+}
+
+extension Components.Schemas.Operation {
+    init(_ operation: OperationRecord) throws {
+        self.init(
+            _id: operation.id.hex, credits: operation.credits,
+            params: try .init(operation.params),
+            probes: operation.probes.map(Components.Schemas.OperationProbe.init),
+            resultFormat: try .init(format: operation.resultFormat),
+            results: try operation.results.map { result in
+                let content: Components.Schemas.OperationResult.ResultsPayload = if let text = result.content.string {
+                    .case2(text)
+                } else {
+                    .case1(try (result.content.array ?? [result.content]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
+                }
+                return .init(probe: result.probe.hex, results: content)
+            })
+    }
+}
+
+extension Components.Schemas.OperationSummary {
+    init(_ operation: OperationRecord) throws {
+        self.init(
+            _id: operation.id.hex, credits: operation.credits,
+            params: try .init(operation.params),
+            probes: operation.probes.map(Components.Schemas.OperationProbe.init),
+            resultFormat: try .init(format: operation.resultFormat))
+    }
+}
+
+extension Components.Schemas.OperationParams {
+    init(_ params: JSONValue) throws {
+        self.init(additionalProperties: try OpenAPIObjectContainer(unvalidatedValue: params.object?.mapValues(\.openAPIValue) ?? [:]))
+    }
+}
+
+extension Components.Schemas.OperationProbe {
+    init(_ probe: OperationProbe) {
+        self.init(
+            identifier: probe.id.hex,
+            location: probe.location.map { .init(latitude: $0.latitude, longitude: $0.longitude) },
+            ownerId: probe.owner.hex)
+    }
+}
+
+extension Components.Schemas.ResultFormat {
+    init(format: String) throws {
+        guard let value = Self(rawValue: format) else {
+            throw PladmedError(status: 500, message: "stored operation has an unknown result format '\(format)'")
+        }
+        self = value
+    }
+}

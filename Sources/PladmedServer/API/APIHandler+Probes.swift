@@ -1,0 +1,42 @@
+import PladmedAPI
+import PladmedCore
+
+extension APIHandler {
+    func listProbes(_ input: Operations.ListProbes.Input) async throws -> Operations.ListProbes.Output {
+        let connected = await hub.connectedProbes()
+        let probes = try await store.probes(owner: nil).map { probe in
+            let status = connected[probe.id]
+            return Components.Schemas.Probe(
+                identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
+                connected: status != nil, availability: status?.availability)
+        }
+        return .ok(.init(body: .json(probes)))
+    }
+
+    func registerProbe(_ input: Operations.RegisterProbe.Input) async throws -> Operations.RegisterProbe.Output {
+        let caller = try AuthenticatedUser.required()
+        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+        guard let location = body.location else { throw PladmedError.badRequest("Missing location field") }
+        let probe = try await store.createProbe(
+            owner: caller.id, location: try Location.validated(latitude: location.latitude, longitude: location.longitude))
+        return .created(.init(body: .json(.init(token: tokens.probeToken(for: probe)))))
+    }
+
+    func listOwnProbes(_ input: Operations.ListOwnProbes.Input) async throws -> Operations.ListOwnProbes.Output {
+        let caller = try AuthenticatedUser.required()
+        let connected = await hub.connectedProbes()
+        let probes = try await store.probes(owner: caller.id).map { probe in
+            let status = connected[probe.id]
+            return Components.Schemas.OwnProbe(
+                identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
+                connected: status != nil, availability: status?.availability, token: tokens.probeToken(for: probe))
+        }
+        return .ok(.init(body: .json(probes)))
+    }
+}
+
+extension Components.Schemas.Location {
+    init(_ location: Location) {
+        self.init(latitude: location.latitude, longitude: location.longitude)
+    }
+}

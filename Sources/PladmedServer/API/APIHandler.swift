@@ -1,0 +1,17 @@
+import Foundation
+import PladmedAPI
+import PladmedCore
+import PladmedStorage
+
+/// The REST API: implements the protocol generated from `docs/endpoints/openapi.yaml`.
+///
+/// Protected operations find their caller in ``AuthenticatedUser/current``; failures are thrown as
+/// ``PladmedError`` and turned into `{"Error": ...}` answers by ``ErrorMiddleware``.
+struct APIHandler: APIProtocol {
+    let store: any Store
+    let hub: any ProbeHub
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let scheduler: OperationScheduler
+    let production: Bool
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PladmedAPI
+import PladmedCore
+import PladmedStorage
+
+/// Builds the pladmed HTTP application: the generated API on a Hummingbird router with CORS, JSON errors and
+/// token checks.
+public enum PladmedApplication {
+    /// Opens the store `configuration` names.
+    public static func openStore(_ configuration: ServerConfiguration) throws -> any Store {
+        switch configuration.store {
+        case .sqlite:
+            return try SQLiteStore(path: configuration.sqlitePath)
+        case .mongo:
+            throw ConfigurationError("DATABASE=mongo: the MongoDB store is not part of this build; use DATABASE=sqlite")
+        }
+    }
+
+    /// The application serving `store` and `hub` as `configuration` says.
+    ///
+    /// - Parameters:
+    ///   - now: The clock operations are scheduled by (tests pin it).
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    public static func make(
+        configuration: ServerConfiguration,
+        store: any Store,
+        hub: any ProbeHub,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let router = Router()
+        let routes = RouteTable()
+        router.add(middleware: FlaskCORSMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: routes))
+        router.add(middleware: JSONBodyMiddleware())
+        let tokens = TokenService(secret: configuration.secretKey)
+        let handler = APIHandler(
+            store: store, hub: hub, tokens: tokens, passwords: PasswordHasher(),
+            scheduler: OperationScheduler(store: store, hub: hub, timeZone: configuration.timeZone, now: now),
+            production: configuration.production)
+        try handler.registerHandlers(
+            on: RouteTable.Recorder(transport: router, table: routes),
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [AuthenticationMiddleware(store: store, tokens: tokens)])
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}

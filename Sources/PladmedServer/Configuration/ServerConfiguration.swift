@@ -1,0 +1,83 @@
+import Foundation
+
+/// Everything the server needs to start, read from the original's environment names and overridable by flags.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// Which store holds the data.
+    public enum StoreKind: String, Sendable, Equatable, CaseIterable {
+        /// The embedded SQLite file (the default).
+        case sqlite
+        /// MongoDB through libmongoc.
+        case mongo
+    }
+
+    /// The secret signing every token (`SECRET_KEY`).
+    public var secretKey: String
+    /// The address to bind (`HOST`).
+    public var host: String
+    /// The port to bind (`PORT`); 0 picks a free one.
+    public var port: Int
+    /// The store (`DATABASE`: `sqlite` or `mongo`).
+    public var store: StoreKind
+    /// The SQLite file (`PLADMED_SQLITE_PATH`).
+    public var sqlitePath: String
+    /// A file that receives the log besides standard error (`LOG_FILE`).
+    public var logFile: String?
+    /// Whether this is a production server (`PLADMED_ENV` or `FLASK_ENV` equal to `production`).
+    public var production: Bool
+    /// The time zone of `stop_time` and cron schedules (`TZ`, default UTC as the original's deployment).
+    public var timeZone: TimeZone
+
+    /// The secret a development server uses when none is configured; refused in production.
+    public static let developmentSecret = "dev"
+
+    /// Defaults, then the environment.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        secretKey = environment["SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.developmentSecret
+        host = environment["HOST"] ?? "0.0.0.0"
+        port = 5000
+        if let text = environment["PORT"] {
+            guard let value = Int(text), (0...65535).contains(value) else {
+                throw ConfigurationError("PORT must be a port number, got '\(text)'")
+            }
+            port = value
+        }
+        store = .sqlite
+        if let text = environment["DATABASE"], !text.isEmpty {
+            guard let kind = StoreKind(rawValue: text.lowercased()) else {
+                throw ConfigurationError("DATABASE must be one of \(StoreKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            store = kind
+        }
+        sqlitePath = environment["PLADMED_SQLITE_PATH"] ?? "data/pladmed.sqlite"
+        logFile = environment["LOG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let mode = environment["PLADMED_ENV"] ?? environment["FLASK_ENV"] ?? "development"
+        production = mode.lowercased() == "production"
+        timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
+            ?? TimeZone(identifier: "UTC")!
+    }
+
+    /// Throws when the configuration must not be served: production with the development secret, or a store
+    /// this build cannot open.
+    public func validate() throws {
+        if production && secretKey == Self.developmentSecret {
+            throw ConfigurationError(
+                "refusing to start in production with the default SECRET_KEY; set SECRET_KEY to the deployment's secret")
+        }
+        if store == .mongo {
+            throw ConfigurationError("DATABASE=mongo: the MongoDB store is not part of this build; use DATABASE=sqlite")
+        }
+    }
+}
+
+/// A configuration that cannot be served, with the reason.
+public struct ConfigurationError: LocalizedError, CustomStringConvertible, Equatable {
+    /// What is wrong and how to fix it.
+    public let description: String
+
+    public var errorDescription: String? { description }
+
+    /// An error with `description`.
+    public init(_ description: String) {
+        self.description = description
+    }
+}

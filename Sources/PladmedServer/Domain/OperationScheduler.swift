@@ -1,0 +1,39 @@
+import Foundation
+import PladmedCore
+import PladmedStorage
+
+/// Creates measurement operations: validates, picks the available probes, charges, stores and dispatches.
+struct OperationScheduler: Sendable {
+    let store: any Store
+    let hub: any ProbeHub
+    let timeZone: TimeZone
+    let now: @Sendable () -> Date
+
+    /// Schedules `kind` for `owner` on the probes named in `probeIDs`, in the contract's order of checks:
+    /// request rules (400), unknown probes (404), available probes (404), credits (400).
+    func schedule(
+        _ kind: MeasurementKind, for owner: User, probeIDs: [String]?, params: JSONValue?, resultFormat: String?
+    ) async throws -> OperationRecord {
+        guard let probeIDs, !probeIDs.isEmpty else { throw PladmedError.invalidData }
+        let measurement = try MeasurementRules.validate(kind: kind, params: params, resultFormat: resultFormat, timeZone: timeZone)
+        var ids: [ObjectID] = []
+        for text in probeIDs {
+            guard let id = ObjectID(text) else { throw PladmedError.unknownProbe }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        let found = Dictionary(uniqueKeysWithValues: try await store.probes(ids: ids).map { ($0.id, $0) })
+        let probes = try ids.map { id in
+            guard let probe = found[id] else { throw PladmedError.unknownProbe }
+            return probe
+        }
+        guard let plan = CreditPlan(for: measurement, now: now(), timeZone: timeZone) else { throw PladmedError.invalidData }
+        let connected = await hub.connectedProbes()
+        let available = probes.filter { connected[$0.id]?.canTake(cost: plan.costPerProbe) == true }
+        guard !available.isEmpty else { throw PladmedError.noAvailableProbes }
+        let operation = try await store.createOperation(NewOperation(
+            kind: kind, owner: owner.id, params: measurement.params, probes: available,
+            credits: plan.costPerProbe * Double(available.count), resultFormat: measurement.resultFormat))
+        await hub.dispatch(ProbeJob(operation: operation, costPerExecution: plan.costPerExecution), to: available.map(\.id))
+        return operation
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import PladmedCore
+
+extension SQLiteStore {
+    /// Versioned migrations; a database is brought up to date when it is opened.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    email TEXT NOT NULL UNIQUE,
+                    password TEXT NOT NULL,
+                    credits REAL NOT NULL,
+                    is_superuser INTEGER NOT NULL
+                );
+                CREATE TABLE probes (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    owner TEXT NOT NULL,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL
+                );
+                CREATE INDEX probes_owner ON probes (owner);
+                CREATE TABLE operations (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    owner TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    credits REAL NOT NULL,
+                    result_format TEXT NOT NULL
+                );
+                CREATE INDEX operations_owner ON operations (owner);
+                CREATE TABLE operation_probes (
+                    operation_id TEXT NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    probe_id TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    PRIMARY KEY (operation_id, position)
+                );
+                CREATE TABLE results (
+                    operation_id TEXT NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+                    probe_id TEXT NOT NULL,
+                    unique_code TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    UNIQUE (operation_id, unique_code)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    static func fetchUser(_ db: Database, id: ObjectID) throws -> User? {
+        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.hex]).map(user)
+    }
+
+    static func user(_ row: Row) -> User {
+        User(id: ObjectID(row["id"] as String)!, email: row["email"], passwordHash: row["password"],
+             credits: row["credits"], isSuperuser: row["is_superuser"])
+    }
+
+    static func probe(_ row: Row) -> Probe {
+        Probe(id: ObjectID(row["id"] as String)!, owner: ObjectID(row["owner"] as String)!,
+              location: Location(latitude: row["latitude"], longitude: row["longitude"]))
+    }
+
+    static func operation(_ db: Database, row: Row, includeResults: Bool) throws -> OperationRecord {
+        let id: String = row["id"]
+        let probes = try Row.fetchAll(db, sql: """
+            SELECT op.probe_id, op.owner, p.latitude, p.longitude
+            FROM operation_probes op LEFT JOIN probes p ON p.id = op.probe_id
+            WHERE op.operation_id = ? ORDER BY op.position
+            """, arguments: [id]).map { probe in
+            let latitude: Double? = probe["latitude"], longitude: Double? = probe["longitude"]
+            return OperationProbe(
+                id: ObjectID(probe["probe_id"] as String)!, owner: ObjectID(probe["owner"] as String)!,
+                location: latitude.flatMap { lat in longitude.map { Location(latitude: lat, longitude: $0) } })
+        }
+        var results: [OperationResult] = []
+        if includeResults {
+            results = try Row.fetchAll(db, sql: "SELECT * FROM results WHERE operation_id = ? ORDER BY rowid", arguments: [id])
+                .map { result in
+                    OperationResult(
+                        probe: ObjectID(result["probe_id"] as String)!,
+                        content: try JSONValue(parsing: Data((result["content"] as String).utf8)),
+                        uniqueCode: result["unique_code"])
+                }
+        }
+        return OperationRecord(
+            id: ObjectID(id)!, kind: MeasurementKind(rawValue: row["operation"]) ?? .traceroute,
+            owner: ObjectID(row["owner"] as String)!, params: try JSONValue(parsing: Data((row["params"] as String).utf8)),
+            probes: probes, credits: row["credits"], resultFormat: row["result_format"], results: results)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import PladmedCore
+
+/// The embedded ``Store``: one SQLite file through GRDB, in WAL mode, created and migrated on first open.
+public final class SQLiteStore: Store {
+    public let driverName = "sqlite"
+    let database: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`, making missing parent folders.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
+        let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
+        do {
+            try await database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw PladmedError.emailTaken
+        }
+        return user
+    }
+
+    public func user(id: ObjectID) async throws -> User? {
+        try await database.read { db in try Self.fetchUser(db, id: id) }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.user)
+        }
+    }
+
+    public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE users SET credits = credits + ? WHERE id = ?", arguments: [amount, user.hex])
+            return try Self.fetchUser(db, id: user)
+        }
+    }
+
+    public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
+        let probe = Probe(id: ObjectID(), owner: owner, location: location)
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
+                arguments: [probe.id.hex, owner.hex, location.latitude, location.longitude])
+        }
+        return probe
+    }
+
+    public func probes(ids: [ObjectID]) async throws -> [Probe] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            let placeholders = databaseQuestionMarks(count: ids.count)
+            return try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE id IN (\(placeholders))",
+                                    arguments: StatementArguments(ids.map(\.hex))).map(Self.probe)
+        }
+    }
+
+    public func probes(owner: ObjectID?) async throws -> [Probe] {
+        try await database.read { db in
+            if let owner {
+                return try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE owner = ? ORDER BY rowid", arguments: [owner.hex])
+                    .map(Self.probe)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM probes ORDER BY rowid").map(Self.probe)
+        }
+    }
+
+    public func createOperation(_ new: NewOperation) async throws -> OperationRecord {
+        let operation = OperationRecord(
+            id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
+            probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
+            credits: new.credits, resultFormat: new.resultFormat)
+        let params = String(decoding: try new.params.serialized(), as: UTF8.self)
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
+                arguments: [new.credits, new.owner.hex, new.credits])
+            guard db.changesCount == 1 else { throw PladmedError.notEnoughCredits }
+            try db.execute(
+                sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [operation.id.hex, new.owner.hex, new.kind.rawValue, params, new.credits, new.resultFormat])
+            for (position, probe) in new.probes.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
+                    arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
+            }
+        }
+        return operation
+    }
+
+    public func operation(id: ObjectID) async throws -> OperationRecord? {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM operations WHERE id = ?", arguments: [id.hex]) else {
+                return nil
+            }
+            return try Self.operation(db, row: row, includeResults: true)
+        }
+    }
+
+    public func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
+        try await database.read { db in
+            let rows = if let owner {
+                try Row.fetchAll(db, sql: "SELECT * FROM operations WHERE owner = ? ORDER BY rowid", arguments: [owner.hex])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM operations ORDER BY rowid")
+            }
+            return try rows.map { try Self.operation(db, row: $0, includeResults: includeResults) }
+        }
+    }
+
+    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+        let content = String(decoding: try result.content.serialized(), as: UTF8.self)
+        return try await database.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM operations WHERE id = ?", arguments: [operation.hex]) != nil else {
+                return .unknownOperation
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (operation_id, unique_code) DO NOTHING
+                    """,
+                arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
+            guard db.changesCount == 1 else { return .duplicate }
+            try db.execute(
+                sql: "UPDATE users SET credits = credits + ? WHERE id = (SELECT owner FROM probes WHERE id = ?)",
+                arguments: [reward, result.probe.hex])
+            return .stored
+        }
+    }
+
+    public func deleteAll() async throws {
+        try await database.write { db in
+            for table in ["results", "operation_probes", "operations", "probes", "users"] {
+                try db.execute(sql: "DELETE FROM \(table)")
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}

@@ -1,0 +1,79 @@
+import PladmedCore
+
+/// A new operation, ready to be stored and charged for.
+public struct NewOperation: Sendable {
+    /// What it measures.
+    public var kind: MeasurementKind
+    /// Who creates it and pays.
+    public var owner: ObjectID
+    /// The parameters as sent.
+    public var params: JSONValue
+    /// The probes it goes to.
+    public var probes: [Probe]
+    /// The total charge.
+    public var credits: Double
+    /// `json`, `dump` or `text`.
+    public var resultFormat: String
+
+    /// A new operation.
+    public init(kind: MeasurementKind, owner: ObjectID, params: JSONValue, probes: [Probe], credits: Double, resultFormat: String) {
+        self.kind = kind
+        self.owner = owner
+        self.params = params
+        self.probes = probes
+        self.credits = credits
+        self.resultFormat = resultFormat
+    }
+}
+
+/// What storing a result did.
+public enum ResultInsertion: Sendable, Equatable {
+    /// Stored, and the probe's owner was credited.
+    case stored
+    /// A result with that unique code was already stored for the operation; nothing changed.
+    case duplicate
+    /// No such operation.
+    case unknownOperation
+}
+
+/// Persistence of users, probes, operations and results.
+///
+/// Every method is atomic. Implementations: ``SQLiteStore`` (embedded, the default); a MongoDB driver
+/// serves existing deployments.
+public protocol Store: Sendable {
+    /// A short name for logs and `/health`, such as `sqlite`.
+    var driverName: String { get }
+
+    /// Creates a user; throws ``PladmedError/emailTaken`` when the email exists.
+    func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User
+    /// The user with `id`.
+    func user(id: ObjectID) async throws -> User?
+    /// The user with `email`.
+    func user(email: String) async throws -> User?
+    /// Adds `amount` to the user's credits; returns the updated user, `nil` when there is no such user.
+    func addCredits(_ amount: Double, to user: ObjectID) async throws -> User?
+
+    /// Stores a probe owned by `owner`.
+    func createProbe(owner: ObjectID, location: Location) async throws -> Probe
+    /// The probes with these ids that exist, in no particular order.
+    func probes(ids: [ObjectID]) async throws -> [Probe]
+    /// Every probe in registration order, or only `owner`'s.
+    func probes(owner: ObjectID?) async throws -> [Probe]
+
+    /// Stores `operation` and takes its credits from the owner in one transaction; throws
+    /// ``PladmedError/notEnoughCredits`` (storing nothing) when the owner has fewer credits than it costs.
+    func createOperation(_ operation: NewOperation) async throws -> OperationRecord
+    /// The operation with `id`, with its results.
+    func operation(id: ObjectID) async throws -> OperationRecord?
+    /// Operations in creation order, only `owner`'s when given, with or without their results.
+    func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
+
+    /// Stores `result` for `operation` unless its unique code is already there, and in the same transaction
+    /// adds `reward` credits to the probe's owner.
+    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion
+
+    /// Deletes every user, probe, operation and result; constraints (the unique email) stay.
+    func deleteAll() async throws
+    /// Throws when the store does not answer.
+    func ping() async throws
+}
