@@ -61,18 +61,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PladmedTestSupport",
+            dependencies: ["PladmedCore"],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "Unit",
-            dependencies: ["PladmedCore", "PladmedStorage"],
+            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport"],
             path: "Tests/Unit",
-            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "Conformance",
             dependencies: [
-                "PladmedServer", "PladmedCore", "PladmedStorage",
+                "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/Conformance",
             swiftSettings: swiftSettings

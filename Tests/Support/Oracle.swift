@@ -1,0 +1,36 @@
+import Foundation
+
+/// Runs the third-party oracles of `scripts/` (PyJWT, passlib, openapi-spec-validator) with the venv that
+/// `make test` creates under `.venv/`.
+public enum Oracle {
+    /// Why an oracle could not answer.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The venv's Python.
+    public static var python: URL { Repository.file(".venv/bin/python") }
+
+    /// Runs `scripts/<script>` with `arguments`; returns standard output without the trailing newline.
+    /// Throws when the venv is missing or the script exits non-zero.
+    public static func run(_ script: String, _ arguments: [String]) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw Failure(description: "no venv at \(python.path): run `make test` (or `make venv`) first")
+        }
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [Repository.file("scripts/\(script)").path] + arguments
+        process.currentDirectoryURL = Repository.root
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(script) \(arguments.first ?? "") exited \(process.terminationStatus): \(errorText)")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+}

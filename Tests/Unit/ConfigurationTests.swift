@@ -1,0 +1,47 @@
+import Foundation
+import PladmedServer
+import PladmedTestSupport
+import Testing
+
+@Suite("Configuration and specification")
+struct ConfigurationTests {
+    @Test("defaults, then the original's environment names")
+    func environment() throws {
+        let defaults = try ServerConfiguration(environment: [:])
+        #expect(defaults.port == 5000 && defaults.host == "0.0.0.0" && defaults.store == .sqlite && !defaults.production)
+        #expect(defaults.secretKey == ServerConfiguration.developmentSecret)
+        #expect(defaults.timeZone.secondsFromGMT() == 0)
+        let set = try ServerConfiguration(environment: [
+            "SECRET_KEY": "s", "HOST": "127.0.0.1", "PORT": "8080", "DATABASE": "mongo", "LOG_FILE": "/tmp/x.log",
+            "FLASK_ENV": "production", "TZ": "America/Argentina/Buenos_Aires", "PLADMED_SQLITE_PATH": "/tmp/p.sqlite",
+        ])
+        #expect(set.secretKey == "s" && set.host == "127.0.0.1" && set.port == 8080 && set.store == .mongo)
+        #expect(set.logFile == "/tmp/x.log" && set.production && set.sqlitePath == "/tmp/p.sqlite")
+        #expect(set.timeZone.identifier == "America/Argentina/Buenos_Aires")
+        #expect(try ServerConfiguration(environment: ["FLASK_ENV": "production", "PLADMED_ENV": "development"]).production == false)
+    }
+
+    @Test("bad values and unsafe production set-ups are refused with a reason")
+    func refusals() throws {
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["PORT": "http"]) }
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["DATABASE": "postgres"]) }
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration(environment: ["PLADMED_ENV": "production"]).validate()
+        }
+        #expect(error?.description.contains("SECRET_KEY") == true)
+        try ServerConfiguration(environment: ["PLADMED_ENV": "production", "SECRET_KEY": "real"]).validate()
+    }
+
+    @Test("openapi.yaml validates and its secured operations are exactly the server's access policy")
+    func specification() throws {
+        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try Oracle.run("check_spec.py", []).utf8))
+        #expect(report.valid)
+        #expect(Set(report.secured.keys) == Set(AccessPolicy.requirements.keys))
+        #expect(report.secured.values.allSatisfy { $0 == ["access_token"] })
+    }
+
+    struct SpecReport: Decodable {
+        let valid: Bool
+        let secured: [String: [String]]
+    }
+}

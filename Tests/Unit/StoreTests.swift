@@ -1,0 +1,159 @@
+import Foundation
+import PladmedCore
+import PladmedStorage
+import PladmedTestSupport
+import Testing
+
+/// Every `Store` requirement, run against each driver.
+@Suite("Store requirements")
+struct StoreTests {
+    /// A store to test and what keeps it alive.
+    struct Subject: Sendable, CustomTestStringConvertible {
+        let name: String
+        let make: @Sendable (TemporaryDirectory) throws -> any Store
+        var testDescription: String { name }
+    }
+
+    static let drivers = [
+        Subject(name: "sqlite") { try SQLiteStore(path: $0.path("nested/dir/pladmed.sqlite")) },
+    ]
+
+    static let here = Location(latitude: -34.6, longitude: -58.4)
+
+    func newOperation(_ owner: User, _ probe: Probe, credits: Double) -> NewOperation {
+        NewOperation(kind: .ping, owner: owner.id, params: .object(["cron": .string("* * * * *")]), probes: [probe],
+                     credits: credits, resultFormat: "json")
+    }
+
+    @Test("users: unique email, lookups, credits", arguments: drivers)
+    func users(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let alice = try await store.createUser(email: "alice@example.com", passwordHash: "h", isSuperuser: false)
+        #expect(alice.credits == 0)
+        await #expect(throws: PladmedError.emailTaken) {
+            try await store.createUser(email: "alice@example.com", passwordHash: "h2", isSuperuser: true)
+        }
+        #expect(try await store.user(email: "alice@example.com") == alice)
+        #expect(try await store.user(id: alice.id) == alice)
+        #expect(try await store.user(id: ObjectID()) == nil)
+        #expect(try await store.addCredits(2.5, to: alice.id)?.credits == 2.5)
+        #expect(try await store.addCredits(10, to: alice.id)?.credits == 12.5)
+        #expect(try await store.addCredits(10, to: ObjectID()) == nil)
+    }
+
+    @Test("probes keep registration order and owner", arguments: drivers)
+    func probes(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        let bob = try await store.createUser(email: "b@example.com", passwordHash: "h", isSuperuser: false)
+        let first = try await store.createProbe(owner: alice.id, location: Self.here)
+        let second = try await store.createProbe(owner: bob.id, location: Location(latitude: 1.5, longitude: 2.5))
+        let third = try await store.createProbe(owner: alice.id, location: Self.here)
+        #expect(try await store.probes(owner: nil) == [first, second, third])
+        #expect(try await store.probes(owner: alice.id) == [first, third])
+        #expect(Set(try await store.probes(ids: [third.id, ObjectID(), first.id]).map(\.id)) == [first.id, third.id])
+    }
+
+    @Test("operations charge atomically and read back with their probes", arguments: drivers)
+    func operations(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: alice.id, location: Self.here)
+        await #expect(throws: PladmedError.notEnoughCredits) { try await store.createOperation(newOperation(alice, probe, credits: 1)) }
+        #expect(try await store.operations(owner: nil, includeResults: true).isEmpty)
+        _ = try await store.addCredits(100, to: alice.id)
+        let operation = try await store.createOperation(newOperation(alice, probe, credits: 30))
+        #expect(try await store.user(id: alice.id)?.credits == 70)
+        let read = try #require(try await store.operation(id: operation.id))
+        #expect(read == operation)
+        #expect(read.probes == [OperationProbe(id: probe.id, owner: alice.id, location: Self.here)])
+        #expect(try await store.operations(owner: alice.id, includeResults: false) == [operation])
+        #expect(try await store.operations(owner: ObjectID(), includeResults: false).isEmpty)
+        #expect(try await store.operation(id: ObjectID()) == nil)
+    }
+
+    @Test("100 concurrent spends never overdraw", arguments: drivers)
+    func concurrentSpends(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: alice.id, location: Self.here)
+        _ = try await store.addCredits(37, to: alice.id)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<100 {
+                group.addTask { (try? await store.createOperation(newOperation(alice, probe, credits: 1))) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 37)
+        #expect(try await store.user(id: alice.id)?.credits == 0)
+        #expect(try await store.operations(owner: alice.id, includeResults: false).count == 37)
+    }
+
+    @Test("results: stored once per unique code, owner rewarded in the same step", arguments: drivers)
+    func results(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
+        _ = try await store.addCredits(10, to: requester.id)
+        let operation = try await store.createOperation(newOperation(requester, probe, credits: 1))
+        let result = OperationResult(probe: probe.id, content: .array([.object(["type": .string("trace")])]), uniqueCode: "code-1")
+        #expect(try await store.addResult(result, to: operation.id, reward: 10) == .stored)
+        #expect(try await store.addResult(result, to: operation.id, reward: 10) == .duplicate)
+        #expect(try await store.addResult(result, to: ObjectID(), reward: 10) == .unknownOperation)
+        let text = OperationResult(probe: probe.id, content: .string("# dump\n"), uniqueCode: "code-2")
+        #expect(try await store.addResult(text, to: operation.id, reward: 10) == .stored)
+        #expect(try await store.user(id: owner.id)?.credits == 20)
+        #expect(try await store.operation(id: operation.id)?.results == [result, text])
+        #expect(try await store.operations(owner: nil, includeResults: false).first?.results == [])
+    }
+
+    @Test("concurrent uploads of one unique code store it once", arguments: drivers)
+    func concurrentDuplicates(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
+        _ = try await store.addCredits(1, to: owner.id)
+        let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
+        let result = OperationResult(probe: probe.id, content: .string("x"), uniqueCode: "same")
+        let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
+            for _ in 0..<50 { group.addTask { try await store.addResult(result, to: operation.id, reward: 10) } }
+            return try await group.reduce(into: [ResultInsertion]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .stored }.count == 1)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 49)
+        #expect(try await store.operation(id: operation.id)?.results.count == 1)
+        #expect(try await store.user(id: owner.id)?.credits == 10)
+    }
+
+    @Test("deleteAll wipes data but keeps the unique email constraint", arguments: drivers)
+    func deleteAll(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try subject.make(folder)
+        let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        _ = try await store.createProbe(owner: alice.id, location: Self.here)
+        try await store.deleteAll()
+        #expect(try await store.probes(owner: nil).isEmpty)
+        #expect(try await store.user(id: alice.id) == nil)
+        _ = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        await #expect(throws: PladmedError.emailTaken) {
+            try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        }
+        try await store.ping()
+    }
+
+    @Test("the SQLite file survives a reopen")
+    func reopen() async throws {
+        let folder = TemporaryDirectory()
+        let path = folder.path("pladmed.sqlite")
+        let id = try await SQLiteStore(path: path).createUser(email: "a@example.com", passwordHash: "h", isSuperuser: true).id
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.user(id: id)?.isSuperuser == true)
+    }
+}
