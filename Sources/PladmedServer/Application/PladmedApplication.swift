@@ -36,7 +36,7 @@ public enum PladmedApplication {
     ) throws -> some ApplicationProtocol {
         let router = Router()
         let routes = RouteTable()
-        router.add(middleware: FlaskCORSMiddleware())
+        router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware())
         let tokens = TokenService(secret: configuration.secretKey)

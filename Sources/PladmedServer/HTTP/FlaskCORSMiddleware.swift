@@ -2,8 +2,10 @@ import Hummingbird
 
 /// CORS as flask-cors answered for the original: every response allows any origin (`*`, or the request's
 /// `Origin` echoed with `Vary: Origin`), and an `OPTIONS` preflight is answered directly with the requested
-/// headers and every method allowed.
+/// headers and every method allowed (and `Allow` listing what the path serves).
 struct FlaskCORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     static var allowedMethods: String { "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -11,6 +13,9 @@ struct FlaskCORSMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var response = Response(status: .ok)
             response.headers[.accessControlAllowMethods] = Self.allowedMethods
+            if let allowed = routes.allowedMethods(for: request.uri.path) {
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
             if let requested = request.headers[.accessControlRequestHeaders] {
                 response.headers[.accessControlAllowHeaders] = requested.split(separator: ",")
                     .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")

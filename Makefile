@@ -1,0 +1,47 @@
+# pladmed-swift. `make run` serves on port 5000 with the embedded store; `make test` runs the whole suite.
+# Both install what they need (Debian packages, the PyPI test oracles in .venv/) when it is missing.
+
+SWIFT ?= swift
+PORT ?= 5000
+COMPOSE ?= docker compose
+
+.PHONY: run test build release fmt prerequisites venv start stop logs debug clean
+
+run: prerequisites
+	$(SWIFT) build --product pladmed
+	PORT=$(PORT) $$($(SWIFT) build --show-bin-path)/pladmed serve
+
+test: venv
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+build: prerequisites
+	$(SWIFT) build
+
+release: prerequisites
+	$(SWIFT) build -c release --product pladmed
+
+fmt:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+prerequisites:
+	@scripts/prerequisites.sh
+
+venv:
+	@scripts/prerequisites.sh --venv
+
+# Docker (needs a Docker engine; see docker-compose.yml).
+start:
+	$(COMPOSE) up -d --build
+
+stop:
+	$(COMPOSE) down
+
+logs:
+	$(COMPOSE) logs -f server
+
+debug:
+	LOG_LEVEL=debug $(COMPOSE) up --build server
+
+clean:
+	rm -rf .build .venv

@@ -1,0 +1,72 @@
+import Foundation
+import PladmedStorage
+import PladmedTestSupport
+import Testing
+
+/// The `pladmed` executable, run as a user would.
+@Suite("pladmed command line")
+struct CLITests {
+    /// The built `pladmed` next to the test runner.
+    static var binary: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("pladmed")
+    }
+
+    struct Run {
+        let status: Int32
+        let output: String
+    }
+
+    func pladmed(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("--help explains the commands and the environment")
+    func help() throws {
+        let run = try pladmed(["--help"])
+        #expect(run.status == 0)
+        for word in ["serve", "superuser", "SECRET_KEY", "DATABASE", "PORT", "FLASK_ENV"] {
+            #expect(run.output.contains(word), "help mentions \(word)")
+        }
+        #expect(try pladmed(["superuser", "create", "--help"]).output.contains("<email>"))
+    }
+
+    @Test("superuser create writes a superuser who can log in, and refuses duplicates and weak passwords")
+    func superuser() async throws {
+        let folder = TemporaryDirectory()
+        let environment = ["PLADMED_SQLITE_PATH": folder.path("db/pladmed.sqlite")]
+        let created = try pladmed(["superuser", "create", "root@pladmed.test", "R00t!secret"], environment: environment)
+        #expect(created.status == 0, "\(created.output)")
+        #expect(!created.output.contains("R00t!secret"), "the password is not echoed")
+        let store = try SQLiteStore(path: folder.path("db/pladmed.sqlite"))
+        let user = try #require(try await store.user(email: "root@pladmed.test"))
+        #expect(user.isSuperuser)
+        #expect(user.passwordHash.hasPrefix("$pbkdf2-sha256$29000$"))
+        let again = try pladmed(["superuser", "create", "root@pladmed.test", "R00t!secret"], environment: environment)
+        #expect(again.status != 0)
+        #expect(again.output.contains("That email is already registered"))
+        let weak = try pladmed(["superuser", "create", "other@pladmed.test", "short"], environment: environment)
+        #expect(weak.status != 0)
+        #expect(weak.output.contains("Password must have"))
+    }
+
+    @Test("a production server without a secret refuses to start and says why")
+    func productionSecret() throws {
+        let folder = TemporaryDirectory()
+        let run = try pladmed(["serve", "--port", "0"], environment: ["FLASK_ENV": "production", "PLADMED_SQLITE_PATH": folder.path("p.sqlite")])
+        #expect(run.status != 0)
+        #expect(run.output.contains("SECRET_KEY"))
+        let badStore = try pladmed(["serve"], environment: ["DATABASE": "cassandra"])
+        #expect(badStore.status != 0)
+        #expect(badStore.output.contains("DATABASE must be one of"))
+    }
+}

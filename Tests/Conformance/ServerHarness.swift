@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PladmedCore
+import PladmedServer
+import PladmedStorage
+import PladmedTestSupport
+
+/// The real server, started in-process on a free port over a fresh SQLite file, with a clock the test sets.
+struct ServerHarness {
+    let folder = TemporaryDirectory()
+    let store: SQLiteStore
+    let registry = ProbeRegistry()
+    let clock = Mutex(Date())
+    let configuration: ServerConfiguration
+
+    init(production: Bool = false) throws {
+        var environment = ["SECRET_KEY": "dev", "HOST": "127.0.0.1", "PORT": "0"]
+        if production { environment["PLADMED_ENV"] = "production" }
+        configuration = try ServerConfiguration(environment: environment)
+        store = try SQLiteStore(path: folder.path("pladmed.sqlite"))
+    }
+
+    /// Runs `body` with a client connected over a real socket to the running server.
+    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var logger = Logger(label: "pladmed-test")
+        logger.logLevel = .warning
+        let clock = self.clock
+        let app = try PladmedApplication.make(
+            configuration: configuration, store: store, hub: registry, logger: logger, now: { clock.withLock { $0 } })
+        try await app.test(.live, body)
+    }
+}
+
+/// A response, decoded for comparisons.
+struct Answer {
+    let status: Int
+    let headers: HTTPFields
+    let body: Data
+
+    var json: JSONValue? { try? JSONValue(parsing: body) }
+
+    init(_ response: TestResponse) {
+        status = response.status.code
+        headers = response.headers
+        body = Data(buffer: response.body)
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends a request with the given header names verbatim (such as `access_token`).
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Answer {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            guard let field = HTTPField.Name(name) else { continue }
+            fields.append(HTTPField(name: field, value: value))
+        }
+        let buffer = body.map { ByteBuffer(string: $0) }
+        return Answer(try await execute(uri: path, method: method, headers: fields, body: buffer))
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing need when it is missing: Debian packages (as root, or through sudo)
+# and the test oracles from PyPI in .venv/. Safe to run again: it only installs what is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libsqlite3-dev)
+want_venv="${1:-}"
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "$want_venv" = "--venv" ]; then
+    stamp=.venv/.requirements-test.txt
+    if [ ! -x .venv/bin/python ] || ! cmp -s scripts/requirements-test.txt "$stamp"; then
+        echo "installing the test oracles into .venv/ (scripts/requirements-test.txt)"
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+        cp scripts/requirements-test.txt "$stamp"
+    fi
+fi
