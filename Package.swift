@@ -29,9 +29,11 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        .target(name: "JSONValues", swiftSettings: swiftSettings),
+        .target(name: "Warts", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .target(
             name: "PladmedCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JSONValues", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -56,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "pladmed",
             dependencies: [
-                "PladmedServer", "PladmedCore", "PladmedStorage",
+                "PladmedServer", "PladmedCore", "PladmedStorage", "Warts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -69,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "Unit",
-            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport"],
+            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts"],
             path: "Tests/Unit",
             swiftSettings: swiftSettings
         ),
