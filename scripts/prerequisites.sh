@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libsqlite3-dev)
+APT_PACKAGES=(libsqlite3-dev scamper iproute2)
 want_venv="${1:-}"
 
 missing=()

@@ -77,17 +77,4 @@ public struct Ping: Sendable, Equatable {
                      "tcp-rst", "tcp-syn-sport", "udp-sport"]
         return Int(method) < names.count ? names[Int(method)] : "\(method)"
     }
-
-    /// Whether `reply` answers the probe from its target, which the statistics count.
-    func isFromTarget(_ reply: Reply) -> Bool {
-        let v4 = reply.address.isIPv4
-        switch method {
-        case 0: return reply.isICMP && reply.icmpType == (v4 ? 0 : 129)
-        case 5: return reply.isICMP && reply.icmpType == 14
-        case _ where isTCP: return reply.isTCP
-        case _ where isUDP:
-            return reply.isUDP || (reply.isICMP && (v4 ? (reply.icmpType == 3 && reply.icmpCode == 3) : (reply.icmpType == 1 && reply.icmpCode == 4)))
-        default: return false
-        }
-    }
 }

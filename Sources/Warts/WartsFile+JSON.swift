@@ -199,15 +199,12 @@ extension Ping {
         return .object(fields)
     }
 
-    /// `scamper_ping_stats` as the 20211212 JSON writer prints it.
+    /// `scamper_ping_stats` as scamper 20211212 computes it: a probe counts as answered when any reply came
+    /// back (a TTL-expired message too), and every reply's RTT, duplicates included, enters min, max, avg
+    /// and stddev.
     var statisticsJSON: JSONValue {
-        var answered = 0
-        var rtts: [UInt64] = []
-        for probe in replies {
-            let fromTarget = probe.filter(isFromTarget)
-            if !fromTarget.isEmpty { answered += 1 }
-            rtts += fromTarget.map(\.rtt.totalMicroseconds)
-        }
+        let answered = replies.filter { !$0.isEmpty }.count
+        let rtts = replies.flatMap { $0.map(\.rtt.totalMicroseconds) }
         var fields: [String: JSONValue] = ["replies": .int(answered)]
         if pingSent != 0 {
             if answered == 0 {

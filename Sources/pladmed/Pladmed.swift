@@ -22,7 +22,7 @@ struct Pladmed: AsyncParsableCommand {
               pladmed superuser create admin@example.com 'S3cret!pass'
               SECRET_KEY=change-me pladmed serve --port 5000
             """,
-        subcommands: [Serve.self, Superuser.self],
+        subcommands: [Serve.self, Superuser.self, Warts2JSON.self, Warts2Dump.self],
         defaultSubcommand: Serve.self)
 }
 
