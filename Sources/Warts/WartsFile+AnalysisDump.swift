@@ -76,19 +76,17 @@ extension Trace {
         return line
     }
 
-    /// `trace_loop(trace, 1, ...)`: the length of the first loop, 0 when there is none.
+    /// `trace_loop(trace, 1, ...)`: the distance between the first address seen again at an earlier TTL
+    /// and that TTL, 0 when there is no loop.
     func loopLength() -> Int {
-        func firstAddress(_ ttl: Int, _ index: Int) -> Bool {
-            !hops[ttl][..<index].contains { $0.address == hops[ttl][index].address }
-        }
         let first = Int(firstHop)
         guard first < hops.count else { return 0 }
+        let seen = hops.map { Set($0.map(\.address)) }
         for i in first..<hops.count {
-            for index in hops[i].indices where firstAddress(i, index) {
-                for j in stride(from: i - 1, through: first - 1, by: -1) {
-                    for other in hops[j].indices where hops[j][other].address == hops[i][index].address && firstAddress(j, other) {
-                        return i - j
-                    }
+            var checked = Set<WartsAddress>()
+            for hop in hops[i] where checked.insert(hop.address).inserted {
+                if let j = stride(from: i - 1, through: first - 1, by: -1).first(where: { seen[$0].contains(hop.address) }) {
+                    return i - j
                 }
             }
         }
