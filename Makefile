@@ -5,7 +5,7 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
@@ -20,6 +20,11 @@ build: prerequisites
 
 release: prerequisites
 	$(SWIFT) build -c release --product pladmed
+
+# Benchmarks print figures; they are not tests.
+bench-warts: prerequisites
+	$(SWIFT) build -c release --product pladmed-bench
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench warts Fixtures/warts
 
 fmt:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -69,6 +69,11 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "pladmed-bench",
+            dependencies: ["Warts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "Unit",
             dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts"],
