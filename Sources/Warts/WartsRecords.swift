@@ -8,6 +8,14 @@ public struct WartsList: Sendable, Equatable {
     public var description: String?
     /// Optional monitor name.
     public var monitor: String?
+
+    /// A list.
+    public init(id: UInt32, name: String, description: String? = nil, monitor: String? = nil) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.monitor = monitor
+    }
 }
 
 /// A cycle record (start, definition or stop): one pass over a list.
