@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pladmed", targets: ["pladmed"]),
+        .executable(name: "socketio-echo", targets: ["socketio-echo"]),
         .library(name: "PladmedServer", targets: ["PladmedServer"]),
     ],
     dependencies: [
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         .target(
@@ -30,6 +32,15 @@ let package = Package(
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .target(name: "JSONValues", swiftSettings: swiftSettings),
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Warts", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .target(
             name: "PladmedCore",
@@ -70,13 +81,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "socketio-echo",
+            dependencies: [
+                "SocketIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "pladmed-bench",
             dependencies: ["Warts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "Unit",
-            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts"],
+            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO"],
             path: "Tests/Unit",
             swiftSettings: swiftSettings
         ),

@@ -22,12 +22,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "$want_venv" = "--venv" ]; then
-    stamp=.venv/.requirements-test.txt
-    if [ ! -x .venv/bin/python ] || ! cmp -s scripts/requirements-test.txt "$stamp"; then
-        echo "installing the test oracles into .venv/ (scripts/requirements-test.txt)"
-        python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
-        cp scripts/requirements-test.txt "$stamp"
+# venv DIR REQUIREMENTS: a venv holding exactly those requirements, rebuilt when they change.
+venv() {
+    local dir=$1 requirements=$2 stamp="$1/.requirements.txt"
+    if [ ! -x "$dir/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
+        echo "installing $requirements into $dir/"
+        python3 -m venv "$dir"
+        "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+        cp "$requirements" "$stamp"
     fi
+}
+
+if [ "$want_venv" = "--venv" ]; then
+    venv .venv scripts/requirements-test.txt
+    venv .venv/socketio-5.0.4 scripts/requirements-socketio-5.0.4.txt
+    venv .venv/socketio-current scripts/requirements-socketio-current.txt
 fi

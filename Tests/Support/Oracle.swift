@@ -6,6 +6,10 @@ public enum Oracle {
     /// Why an oracle could not answer.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The venv's Python.

@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+
+/// A Socket.IO namespace: the handlers its sockets run.
+public final class Namespace: Sendable {
+    /// What a connect handler decides.
+    public enum ConnectDecision: Sendable {
+        case accept
+        /// Refuse with a CONNECT_ERROR whose payload is `{"message": message}` plus `data` when given.
+        case refuse(message: String, data: SocketIOValue? = nil)
+    }
+
+    /// An event handler: the socket, the arguments after the event name, and the ack to call when the sender
+    /// asked for one.
+    public typealias EventHandler = @Sendable (Socket, [SocketIOValue], Acknowledgement?) async -> Void
+
+    public let name: String
+    private let handlers = Locked(Handlers())
+
+    struct Handlers {
+        var authorize: (@Sendable (Handshake) async -> ConnectDecision)?
+        var connection: (@Sendable (Socket) async -> Void)?
+        var disconnect: (@Sendable (Socket, String) async -> Void)?
+        var events: [String: EventHandler] = [:]
+        var anyEvent: (@Sendable (Socket, String, [SocketIOValue], Acknowledgement?) async -> Void)?
+    }
+
+    init(name: String) {
+        self.name = name
+    }
+
+    /// Decides whether a client may join (default: everyone may).
+    public func onAuthorize(_ handler: @escaping @Sendable (Handshake) async -> ConnectDecision) {
+        handlers.withLock { $0.authorize = handler }
+    }
+
+    /// Runs when a socket has joined.
+    public func onConnection(_ handler: @escaping @Sendable (Socket) async -> Void) {
+        handlers.withLock { $0.connection = handler }
+    }
+
+    /// Runs when a socket has left, with the reason.
+    public func onDisconnect(_ handler: @escaping @Sendable (Socket, String) async -> Void) {
+        handlers.withLock { $0.disconnect = handler }
+    }
+
+    /// Handles event `event`.
+    public func on(_ event: String, _ handler: @escaping EventHandler) {
+        handlers.withLock { $0.events[event] = handler }
+    }
+
+    var current: Handlers { handlers.withLock { $0 } }
+}
+
+/// What a client presented when it connected.
+public struct Handshake: Sendable {
+    /// Query parameters of the connection request.
+    public var query: [String: String]
+    /// Headers of the connection request.
+    public var headers: HTTPFields
+    /// The client's IP address.
+    public var remoteAddress: String?
+    /// The auth payload of the namespace CONNECT packet, if any.
+    public var auth: SocketIOValue?
+
+    /// The percent-decoded query parameters of a request target.
+    static func parseQuery(_ target: String) -> [String: String] {
+        guard let question = target.firstIndex(of: "?") else { return [:] }
+        var query: [String: String] = [:]
+        for pair in target[target.index(after: question)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            query[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return query
+    }
+}
+
+/// Answers an event that asked for an acknowledgement; only the first call is sent.
+public struct Acknowledgement: Sendable {
+    let send: @Sendable ([SocketIOValue]) async -> Void
+
+    public func callAsFunction(_ values: [SocketIOValue]) async {
+        await send(values)
+    }
+}

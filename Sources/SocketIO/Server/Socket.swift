@@ -1,0 +1,46 @@
+/// A client's connection to one namespace.
+public final class Socket: Sendable {
+    /// The socket id sent to the client in the CONNECT answer.
+    public let id: String
+    /// The namespace joined.
+    public let namespace: String
+    /// What the client presented.
+    public let handshake: Handshake
+    /// The Engine.IO session id (shared by the namespaces of one connection).
+    public var sessionID: String { connection.sessionID }
+
+    let connection: EngineConnection
+
+    init(id: String, namespace: String, handshake: Handshake, connection: EngineConnection) {
+        self.id = id
+        self.namespace = namespace
+        self.handshake = handshake
+        self.connection = connection
+    }
+
+    /// Sends event `event` with `arguments` (binary values travel as attachments).
+    public func emit(_ event: String, _ arguments: [SocketIOValue] = []) async {
+        await connection.send(kind: .event, namespace: namespace, ackID: nil, values: [.string(event)] + arguments)
+    }
+
+    /// Sends event `event` and waits for the client's acknowledgement.
+    public func emitWithAck(_ event: String, _ arguments: [SocketIOValue] = [], timeout: Duration = .seconds(10)) async throws -> [SocketIOValue] {
+        try await connection.request(namespace: namespace, values: [.string(event)] + arguments, timeout: timeout)
+    }
+
+    /// Leaves the namespace (the client receives a DISCONNECT packet).
+    public func disconnect() async {
+        await connection.disconnect(namespace: namespace, reason: "server namespace disconnect", notifyClient: true)
+    }
+
+    /// Closes the whole connection.
+    public func close() async {
+        await connection.close(reason: "forced close")
+    }
+}
+
+/// Why an `emitWithAck` failed.
+public enum SocketIOError: Error, Equatable, Sendable {
+    case ackTimeout
+    case disconnected
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import SocketIO
+
+/// `socketio-echo [PORT]`: a Socket.IO server configured as the official engine.io-protocol and
+/// socket.io-protocol test suites expect (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000,
+/// connectTimeout 1000 ms, CORS `*`; `auth`, `message` -> `message-back`, `message-with-ack`, namespace `/custom`).
+@main
+struct SocketIOEcho {
+    static func main() async throws {
+        let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 3000
+        let server = SocketIOServer(configuration: .init(
+            pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000,
+            connectTimeout: .milliseconds(1000)))
+        for name in ["/", "/custom"] {
+            let namespace = server.namespace(name)
+            namespace.onConnection { socket in
+                await socket.emit("auth", [socket.handshake.auth ?? .null])
+            }
+            namespace.on("message") { socket, arguments, _ in
+                await socket.emit("message-back", arguments)
+            }
+            namespace.on("message-with-ack") { _, arguments, ack in
+                await ack?(arguments)
+            }
+        }
+        let router = Router()
+        router.add(middleware: CORSMiddleware(allowOrigin: .all))
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(configuration: server.webSocketConfiguration, shouldUpgrade: server.shouldUpgrade),
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "socketio-echo"),
+            onServerRunning: { channel in
+                FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(channel.localAddress?.port ?? port)\n".utf8))
+            })
+        try await app.runService()
+    }
+}

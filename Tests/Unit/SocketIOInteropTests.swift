@@ -1,0 +1,98 @@
+import Foundation
+import JSONValues
+import PladmedTestSupport
+import Testing
+
+/// The `socketio-echo` server driven by real python-socketio clients (the 5.0.4 that probes pin, and the
+/// current 5.x) and by a raw websocket client checking the protocol's edges.
+@Suite("Socket.IO server against python-socketio", .serialized)
+struct SocketIOInteropTests {
+    /// `socketio-echo` on a free port, stopped when released.
+    final class EchoServer: @unchecked Sendable {
+        let process = Process()
+        let port: Int
+
+        init() throws {
+            let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("socketio-echo")
+            process.executableURL = binary
+            process.arguments = ["0"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var buffer = ""
+            while !buffer.contains("listening on") {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw Oracle.Failure(description: "socketio-echo exited: \(buffer)") }
+                buffer += String(decoding: chunk, as: UTF8.self)
+            }
+            let line = buffer.split(separator: "\n").first { $0.hasPrefix("listening on") } ?? ""
+            guard let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+                throw Oracle.Failure(description: "no port in \(buffer)")
+            }
+            self.port = port
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func python(_ venv: String, _ script: String, port: Int) throws -> JSONValue {
+        let interpreter = Repository.file(".venv/\(venv)/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: interpreter.path) else {
+            throw Oracle.Failure(description: "no venv at \(interpreter.path): run `make test` first")
+        }
+        let process = Process()
+        process.executableURL = interpreter
+        process.arguments = [Repository.file("scripts/\(script)").path, String(port)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONValue(parsing: data)
+    }
+
+    static func json(_ text: String) -> JSONValue { try! JSONValue(parsing: Data(text.utf8)) }
+
+    @Test("events, acks, a 200 KB binary attachment, /custom and refusal", arguments: ["socketio-5.0.4", "socketio-current"])
+    func client(venv: String) throws {
+        let server = try EchoServer()
+        let result = try Self.python(venv, "socketio_interop.py", port: server.port)
+        #expect(result["connected"] == Self.json(#"["/","/custom"]"#))
+        #expect(result["back"] == Self.json(#"[1,"2",{"3":[true]}]"#))
+        #expect(result["ack"] == Self.json(#"[4,"five",{"six":null}]"#))
+        #expect(result["binary_equal"] == .bool(true))
+        #expect(result["back_custom"] == Self.json("[7]"))
+        #expect(result["refused"] == Self.json(#"{"message":"Invalid namespace"}"#))
+    }
+
+    @Test("protocol edges over a raw websocket")
+    func raw() throws {
+        let server = try EchoServer()
+        let result = try Self.python("socketio-5.0.4", "socketio_raw.py", port: server.port)
+        let open = try #require(result["open"]?.string)
+        #expect(open.hasPrefix("0{"))
+        let handshake = try JSONValue(parsing: Data(open.dropFirst().utf8))
+        #expect(handshake["pingInterval"] == .int(300) && handshake["pingTimeout"] == .int(200))
+        #expect(handshake["maxPayload"] == .int(1_000_000) && handshake["upgrades"] == .array([]))
+        #expect(result["connect"]?.string?.hasPrefix("40{\"sid\":") == true)
+        #expect(result["auth_event"] == .string(#"42["auth",null]"#))
+        #expect(result["ack"] == .string(#"431[1,{"a":"b"}]"#))
+        #expect(result["event"] == .string(#"42["message-back","x"]"#))
+        #expect(result["binary_header"] == .string(#"451-["message-back",{"_placeholder":true,"num":0}]"#))
+        #expect(result["binary_attachment"] == Self.json("[0,1,2]"))
+        #expect(result["invalid_namespace"] == .string(#"44/random,{"message":"Invalid namespace"}"#))
+        #expect(result["pong"] == .string("3probe"))
+        for check in ["closes_on_event_before_connect", "closes_on_malformed_packet", "closes_on_empty_event",
+                      "closes_on_binary_without_packet", "closes_without_connect", "closes_without_pong", "oversize_close"] {
+            #expect(result[check] == .bool(true), "\(check)")
+        }
+        // pingInterval 300 + pingTimeout 200: the silent client is dropped after about half a second.
+        #expect((result["closed_after_ms"]?.integer ?? 0) < 1500)
+    }
+}
