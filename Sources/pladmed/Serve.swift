@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
         let store = try PladmedApplication.openStore(configuration)
         logger.info("store opened", metadata: ["driver": "\(store.driverName)", "path": "\(configuration.sqlitePath)"])
         let app = try PladmedApplication.make(
-            configuration: configuration, store: store, hub: ProbeRegistry(), logger: logger,
+            configuration: configuration, store: store, registry: ProbeRegistry(), logger: logger,
             onServerRunning: { port in logger.info("serving", metadata: ["host": "\(configuration.host)", "port": "\(port)"]) })
         try await app.runService()
     }

@@ -17,8 +17,8 @@ struct ServerHarness {
     let clock = Mutex(Date())
     let configuration: ServerConfiguration
 
-    init(production: Bool = false) throws {
-        var environment = ["SECRET_KEY": "dev", "HOST": "127.0.0.1", "PORT": "0"]
+    init(production: Bool = false, environment extra: [String: String] = [:]) throws {
+        var environment = ["SECRET_KEY": "dev", "HOST": "127.0.0.1", "PORT": "0"].merging(extra) { $1 }
         if production { environment["PLADMED_ENV"] = "production" }
         configuration = try ServerConfiguration(environment: environment)
         store = try SQLiteStore(path: folder.path("pladmed.sqlite"))
@@ -30,7 +30,7 @@ struct ServerHarness {
         logger.logLevel = .warning
         let clock = self.clock
         let app = try PladmedApplication.make(
-            configuration: configuration, store: store, hub: registry, logger: logger, now: { clock.withLock { $0 } })
+            configuration: configuration, store: store, registry: registry, logger: logger, now: { clock.withLock { $0 } })
         try await app.test(.live, body)
     }
 }

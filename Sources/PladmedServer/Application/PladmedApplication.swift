@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import OpenAPIHummingbird
@@ -7,9 +8,10 @@ import OpenAPIRuntime
 import PladmedAPI
 import PladmedCore
 import PladmedStorage
+import SocketIO
 
-/// Builds the pladmed HTTP application: the generated API on a Hummingbird router with CORS, JSON errors and
-/// token checks.
+/// Builds the pladmed application: the generated REST API on a Hummingbird router with CORS, JSON errors and
+/// token checks, and the probes' Socket.IO endpoint at `/socket.io/` on the same port.
 public enum PladmedApplication {
     /// Opens the store `configuration` names.
     public static func openStore(_ configuration: ServerConfiguration) throws -> any Store {
@@ -21,7 +23,7 @@ public enum PladmedApplication {
         }
     }
 
-    /// The application serving `store` and `hub` as `configuration` says.
+    /// The application serving `store`, with `registry` tracking the connected probes, as `configuration` says.
     ///
     /// - Parameters:
     ///   - now: The clock operations are scheduled by (tests pin it).
@@ -29,7 +31,7 @@ public enum PladmedApplication {
     public static func make(
         configuration: ServerConfiguration,
         store: any Store,
-        hub: any ProbeHub,
+        registry: ProbeRegistry,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -41,15 +43,24 @@ public enum PladmedApplication {
         router.add(middleware: JSONBodyMiddleware())
         let tokens = TokenService(secret: configuration.secretKey)
         let handler = APIHandler(
-            store: store, hub: hub, tokens: tokens, passwords: PasswordHasher(),
-            scheduler: OperationScheduler(store: store, hub: hub, timeZone: configuration.timeZone, now: now),
+            store: store, hub: registry, tokens: tokens, passwords: PasswordHasher(),
+            scheduler: OperationScheduler(store: store, hub: registry, timeZone: configuration.timeZone, now: now),
             production: configuration.production)
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [AuthenticationMiddleware(store: store, tokens: tokens)])
+        let socketServer = SocketIOServer(
+            configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
+            logger: logger)
+        ProbeEndpoint(
+            store: store, registry: registry, tokens: tokens,
+            ingestor: ResultIngestor(store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone),
+            logger: logger
+        ).install(on: socketServer)
         return Application(
             router: router,
+            server: .http1WebSocketUpgrade(configuration: socketServer.webSocketConfiguration, shouldUpgrade: socketServer.shouldUpgrade),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -26,6 +26,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var production: Bool
     /// The time zone of `stop_time` and cron schedules (`TZ`, default UTC as the original's deployment).
     public var timeZone: TimeZone
+    /// The largest Socket.IO message a probe may send, results included (`PLADMED_MAX_UPLOAD_BYTES`).
+    public var maxUploadBytes: Int
+    /// The largest text a gzip result may expand to (`PLADMED_MAX_RESULT_BYTES`).
+    public var maxResultBytes: Int
 
     /// The secret a development server uses when none is configured; refused in production.
     public static let developmentSecret = "dev"
@@ -52,8 +56,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         logFile = environment["LOG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let mode = environment["PLADMED_ENV"] ?? environment["FLASK_ENV"] ?? "development"
         production = mode.lowercased() == "production"
+        maxUploadBytes = try Self.size(environment, "PLADMED_MAX_UPLOAD_BYTES", default: 16 << 20)
+        maxResultBytes = try Self.size(environment, "PLADMED_MAX_RESULT_BYTES", default: 64 << 20)
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
+    }
+
+    private static func size(_ environment: [String: String], _ name: String, default value: Int) throws -> Int {
+        guard let text = environment[name] else { return value }
+        guard let size = Int(text), size > 0 else { throw ConfigurationError("\(name) must be a positive number of bytes, got '\(text)'") }
+        return size
     }
 
     /// Throws when the configuration must not be served: production with the development secret, or a store

@@ -1,0 +1,83 @@
+import CompressNIO
+import Foundation
+import Logging
+import NIOCore
+import PladmedCore
+import PladmedStorage
+import SocketIO
+import Warts
+
+/// Turns a probe's `results` upload into a stored result: checks it, converts warts (to the JSON values of
+/// `sc_warts2json` or the text of `sc_analysis_dump`, by the operation's result format) or gunzips text
+/// (bounded), and stores it with the owner's reward in one step. The answer is what the ack carries.
+struct ResultIngestor: Sendable {
+    let store: any Store
+    let maxResultBytes: Int
+    let reward: Double = 10
+    let timeZone: TimeZone
+
+    /// The ack's single value: the operation id when the result is stored (or already was), or `{"Error": ...}`.
+    func ingest(_ upload: SocketIOValue?, from probe: ObjectID, logger: Logger) async -> SocketIOValue {
+        do {
+            let operation = try await ingestOrThrow(upload, from: probe, logger: logger)
+            return .string(operation.hex)
+        } catch let error as PladmedError {
+            logger.info("result refused", metadata: ["probe": "\(probe)", "reason": "\(error.message)"])
+            return .object(["Error": .string(error.message)])
+        } catch {
+            logger.error("result not stored", metadata: ["probe": "\(probe)", "error": "\(error)"])
+            return .object(["Error": .string("The result could not be stored")])
+        }
+    }
+
+    private func ingestOrThrow(_ upload: SocketIOValue?, from probe: ObjectID, logger: Logger) async throws -> ObjectID {
+        guard let upload, case .object = upload else { throw PladmedError.badRequest("results must be an object") }
+        guard let operationID = upload["operation_id"]?.string.flatMap({ ObjectID($0) }) else {
+            throw PladmedError.badRequest("operation_id must be an ObjectId")
+        }
+        guard let code = upload["unique_code"]?.string, !code.isEmpty else {
+            throw PladmedError.badRequest("unique_code must be a non-empty string")
+        }
+        guard case .binary(let content) = upload["content"] else { throw PladmedError.badRequest("content must be binary") }
+        guard let operation = try await store.operation(id: operationID) else { throw PladmedError.unknownOperation }
+        guard operation.probes.contains(where: { $0.id == probe }) else {
+            throw PladmedError.badRequest("Operation \(operationID) was not given to this probe")
+        }
+        let converted: JSONValue
+        switch upload["format"]?.string {
+        case "warts": converted = try convertWarts(content, format: operation.resultFormat)
+        case "gzip": converted = .string(try gunzip(content))
+        default: throw PladmedError.badRequest("format must be warts or gzip")
+        }
+        let outcome = try await store.addResult(
+            OperationResult(probe: probe, content: converted, uniqueCode: code), to: operationID, reward: reward)
+        switch outcome {
+        case .stored:
+            logger.info("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
+        case .duplicate:
+            logger.info("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
+        case .unknownOperation:
+            throw PladmedError.unknownOperation
+        }
+        return operationID
+    }
+
+    private func convertWarts(_ content: [UInt8], format: String) throws -> JSONValue {
+        guard !content.isEmpty else { throw PladmedError.badRequest("The warts content is empty") }
+        let file = WartsFile(decoding: content)
+        if let error = file.error { throw PladmedError.badRequest("Undecodable warts content: \(error)") }
+        return format == "json" ? .array(file.jsonValues(timeZone: timeZone)) : .string(file.analysisDump())
+    }
+
+    private func gunzip(_ content: [UInt8]) throws -> String {
+        var buffer = ByteBuffer(bytes: content)
+        do {
+            let text = try buffer.decompress(with: .gzip(), maxSize: maxResultBytes)
+            return String(decoding: text.readableBytesView, as: UTF8.self)
+        } catch let error as CompressNIOError where error == .bufferOverflow {
+            throw PladmedError.badRequest("The gzip content expands beyond \(maxResultBytes) bytes")
+        } catch {
+            throw PladmedError.badRequest("Undecodable gzip content")
+        }
+    }
+}

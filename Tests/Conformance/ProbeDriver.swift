@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import PladmedCore
+import PladmedTestSupport
+
+/// A real probe: python-socketio 5.0.4 (what probes pin) running scripts/probe_driver.py, commanded over
+/// stdin; what it observes arrives as JSON lines.
+final class ProbeDriver: @unchecked Sendable {
+    private let process = Process()
+    private let input = Pipe()
+    private let received = Mutex<[JSONValue]>([])
+
+    init(venv: String = "socketio-5.0.4") throws {
+        let python = Repository.file(".venv/\(venv)/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw Oracle.Failure(description: "no venv at \(python.path): run `make test` first")
+        }
+        process.executableURL = python
+        process.arguments = [Repository.file("scripts/probe_driver.py").path]
+        process.standardInput = input
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let buffer = Mutex(Data())
+        let received = self.received
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            let complete: [Data] = buffer.withLock { pending in
+                pending.append(chunk)
+                var found: [Data] = []
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    found.append(pending[pending.startIndex..<newline])
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+                return found
+            }
+            for line in complete {
+                if let value = try? JSONValue(parsing: line) { received.withLock { $0.append(value) } }
+            }
+        }
+        try process.run()
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        // python-socketio's client threads outlive stdin and SIGTERM: end the probe outright.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func send(_ command: JSONValue) throws {
+        input.fileHandleForWriting.write(try command.serialized() + Data("\n".utf8))
+    }
+
+    /// The next observation, or `nil` after `seconds`.
+    func next(within seconds: Double = 10) async -> JSONValue? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if let value = received.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return value }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
+    /// Connects with `token` and credit headers; returns the driver's answer (`connected` or `connect_error`).
+    func connect(port: Int, token: String?, headers: [String: String]) async throws -> JSONValue? {
+        var command: [String: JSONValue] = [
+            "cmd": .string("connect"),
+            "url": .string("http://127.0.0.1:\(port)\(token.map { "?token=\($0)" } ?? "")"),
+            "headers": .object(headers.mapValues(JSONValue.string)),
+        ]
+        command["token"] = token.map(JSONValue.string)
+        try send(.object(command))
+        return await next()
+    }
+
+    func upload(operation: String, path: String, code: String, format: String = "warts") async throws -> JSONValue? {
+        try send(.object(["cmd": .string("upload"), "operation_id": .string(operation), "path": .string(path),
+                          "unique_code": .string(code), "format": .string(format)]))
+        return await next()
+    }
+
+    func emit(_ event: String, _ data: JSONValue) throws {
+        try send(.object(["cmd": .string("emit"), "event": .string(event), "data": data]))
+    }
+}
