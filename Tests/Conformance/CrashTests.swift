@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PladmedCore
+import PladmedStorage
+import PladmedTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `pladmed serve` child process killed with SIGKILL while 20 probes upload results in a loop: after a
+/// restart on the same SQLite file, every result that was acknowledged is stored exactly once.
+@Suite("Crash safety of acknowledged results")
+struct CrashTests {
+    /// `pladmed serve` on a free port over `database`.
+    final class ServerProcess: @unchecked Sendable {
+        let process = Process()
+        let port: Int
+
+        init(database: String) throws {
+            process.executableURL = CLITests.binary
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--sqlite-path", database]
+            process.environment = ["SECRET_KEY": "dev", "PATH": "/usr/bin:/bin"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            var log = ""
+            var found: Int?
+            while found == nil {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw Oracle.Failure(description: "pladmed serve exited: \(log)") }
+                log += String(decoding: chunk, as: UTF8.self)
+                if let range = log.range(of: #"port=(\d+) \[pladmed\] serving"#, options: .regularExpression) {
+                    found = Int(log[range].dropFirst(5).prefix { $0.isNumber })
+                }
+            }
+            port = found!
+            output.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        }
+
+        func kill() {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py); collects acknowledged codes.
+    final class Uploader: @unchecked Sendable {
+        let process = Process()
+        let acknowledged = Mutex<[String]>([])
+        let connected = Mutex(false)
+
+        init(port: Int, token: String, prefix: String) throws {
+            process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
+            process.arguments = [Repository.file("scripts/probe_uploader.py").path, String(port), token,
+                                 Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path, prefix]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            let acknowledged = self.acknowledged, connected = self.connected
+            let pending = Mutex("")
+            output.fileHandleForReading.readabilityHandler = { handle in
+                let text = String(decoding: handle.availableData, as: UTF8.self)
+                let lines: [Substring] = pending.withLock { buffer in
+                    buffer += text
+                    guard let last = buffer.lastIndex(of: "\n") else { return [] }
+                    let complete = buffer[..<last].split(separator: "\n")
+                    buffer = String(buffer[buffer.index(after: last)...])
+                    return complete
+                }
+                for line in lines {
+                    if line == "connected" { connected.withLock { $0 = true } }
+                    if line.hasPrefix("acked ") { acknowledged.withLock { $0.append(String(line.dropFirst(6))) } }
+                }
+            }
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("SIGKILL during 20 concurrent upload loops loses no acknowledged result and stores none twice")
+    func killDuringUploads() async throws {
+        let folder = TemporaryDirectory()
+        let database = folder.path("pladmed.sqlite")
+        let tokens = TokenService(secret: "dev")
+        var probes: [Probe] = []
+        let owner: User
+        do {
+            let store = try SQLiteStore(path: database)
+            owner = try await store.createUser(email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
+            _ = try await store.addCredits(1_000_000, to: owner.id)
+            for _ in 0..<20 { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
+        }
+        let server = try ServerProcess(database: database)
+        let uploaders = try probes.enumerated().map { index, probe in
+            try Uploader(port: server.port, token: tokens.probeToken(for: probe), prefix: "p\(index)")
+        }
+        for _ in 0..<500 where !uploaders.allSatisfy({ $0.connected.withLock { $0 } }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(uploaders.allSatisfy { $0.connected.withLock { $0 } })
+        try await Task.sleep(for: .milliseconds(300))
+
+        // One traceroute to all 20 probes starts the upload loops.
+        let ownerUser = try #require(try await SQLiteStore(path: database).user(id: owner.id))
+        let body = #"{"probes":[\#(probes.map { "\"\($0.id.hex)\"" }.joined(separator: ",")) ],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]},"result_format":"json"}"#
+        let client = TestClient(host: "127.0.0.1", port: server.port)
+        client.connect()
+        var headers = HTTPFields()
+        headers[HTTPField.Name("access_token")!] = tokens.userToken(for: ownerUser)
+        let created = try await client.post("/traceroute", headers: headers, body: ByteBuffer(string: body))
+        try await client.shutdown()
+        #expect(created.status == .created)
+
+        // Let the loops run, then kill the server mid-flight.
+        for _ in 0..<300 where uploaders.reduce(0, { $0 + $1.acknowledged.withLock { $0.count } }) < 400 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        server.kill()
+        try await Task.sleep(for: .milliseconds(300))
+        let acknowledged = uploaders.flatMap { $0.acknowledged.withLock { $0 } }
+        #expect(acknowledged.count >= 100, "only \(acknowledged.count) results were acknowledged before the kill")
+
+        // Restart on the same file: everything acknowledged is there, once.
+        let restarted = try ServerProcess(database: database)
+        defer { restarted.kill() }
+        let store = try SQLiteStore(path: database)
+        let operations = try await store.operations(owner: owner.id, includeResults: true)
+        #expect(operations.count == 1)
+        let codes = operations.first?.results.map(\.uniqueCode) ?? []
+        #expect(Set(codes).count == codes.count, "a unique code was stored twice")
+        let missing = Set(acknowledged).subtracting(codes)
+        #expect(missing.isEmpty, "\(missing.count) acknowledged results were lost: \(missing.prefix(5))")
+        // Every stored result earned its owner 10 credits, no more, no less.
+        let charged = try #require(operations.first?.credits)
+        #expect(try await store.user(id: owner.id)?.credits == 1_000_000 - charged + Double(codes.count) * 10)
+    }
+}
