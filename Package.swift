@@ -36,6 +36,7 @@ let package = Package(
         .target(
             name: "SocketIO",
             dependencies: [
+                "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

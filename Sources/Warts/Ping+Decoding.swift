@@ -87,7 +87,7 @@ extension Ping {
                 let stampCount = Int(try r.byte()), addressCount = Int(try r.byte())
                 guard addressCount == 0 || addressCount == stampCount else { throw RecordError("timestamp option mismatch") }
                 let stamps = try (0..<stampCount).map { _ in try r.uint32() }
-                reply.timestamps = (stamps, try (0..<addressCount).map { _ in try table.read(&r) })
+                reply.timestamps = Timestamps(stamps: stamps, addresses: try (0..<addressCount).map { _ in try table.read(&r) })
             case 15: reply.replyIPID32 = try r.uint32()
             case 16: reply.tx = try r.timeval()
             case 17: _ = try r.take(12)  // ICMP timestamp reply: not printed

@@ -1,5 +1,11 @@
 /// A ping record (warts type 7).
 public struct Ping: Sendable, Equatable {
+    /// The IP timestamp option of a reply: timestamps, and the addresses that stamped them when recorded.
+    public struct Timestamps: Sendable, Equatable {
+        public var stamps: [UInt32]
+        public var addresses: [WartsAddress]
+    }
+
     /// One reply to a ping probe.
     public struct Reply: Sendable, Equatable {
         public var address: WartsAddress
@@ -17,7 +23,7 @@ public struct Ping: Sendable, Equatable {
         public var replyProtocol: UInt8 = 0
         public var tcpFlags: UInt8 = 0
         public var recordRoute: [WartsAddress]?
-        public var timestamps: (stamps: [UInt32], addresses: [WartsAddress])?
+        public var timestamps: Timestamps?
         public var replyIPID32: UInt32 = 0
         public var tx: Timeval?
         public var replyTOS: UInt8 = 0
@@ -25,15 +31,6 @@ public struct Ping: Sendable, Equatable {
         public var isICMP: Bool { replyProtocol == 1 || replyProtocol == 58 }
         public var isTCP: Bool { replyProtocol == 6 }
         public var isUDP: Bool { replyProtocol == 17 }
-
-        public static func == (lhs: Reply, rhs: Reply) -> Bool {
-            lhs.address == rhs.address && lhs.flags == rhs.flags && lhs.replyTTL == rhs.replyTTL && lhs.replySize == rhs.replySize
-                && lhs.icmpType == rhs.icmpType && lhs.icmpCode == rhs.icmpCode && lhs.rtt == rhs.rtt && lhs.probeID == rhs.probeID
-                && lhs.replyIPID == rhs.replyIPID && lhs.probeIPID == rhs.probeIPID && lhs.replyProtocol == rhs.replyProtocol
-                && lhs.tcpFlags == rhs.tcpFlags && lhs.recordRoute == rhs.recordRoute && lhs.replyIPID32 == rhs.replyIPID32
-                && lhs.tx == rhs.tx && lhs.replyTOS == rhs.replyTOS
-                && lhs.timestamps?.stamps == rhs.timestamps?.stamps && lhs.timestamps?.addresses == rhs.timestamps?.addresses
-        }
     }
 
     public var list: WartsList?

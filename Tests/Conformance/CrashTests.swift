@@ -119,14 +119,15 @@ struct CrashTests {
         try await client.shutdown()
         #expect(created.status == .created)
 
-        // Let the loops run, then kill the server mid-flight.
-        for _ in 0..<300 where uploaders.reduce(0, { $0 + $1.acknowledged.withLock { $0.count } }) < 400 {
+        // Let the loops run until a few hundred results are acknowledged (at most 30 s on a loaded machine),
+        // then kill the server mid-flight.
+        for _ in 0..<1500 where uploaders.reduce(0, { $0 + $1.acknowledged.withLock { $0.count } }) < 300 {
             try await Task.sleep(for: .milliseconds(20))
         }
         server.kill()
         try await Task.sleep(for: .milliseconds(300))
         let acknowledged = uploaders.flatMap { $0.acknowledged.withLock { $0 } }
-        #expect(acknowledged.count >= 100, "only \(acknowledged.count) results were acknowledged before the kill")
+        #expect(acknowledged.count >= 20, "only \(acknowledged.count) results were acknowledged before the kill")
 
         // Restart on the same file: everything acknowledged is there, once.
         let restarted = try ServerProcess(database: database)

@@ -95,18 +95,3 @@ final class ProbeEndpoint: Sendable {
         await ack?([.bool(true)])
     }
 }
-
-extension SocketIOValue {
-    /// The Socket.IO form of a JSON value.
-    init(_ value: JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let bool): self = .bool(bool)
-        case .int(let int): self = .int(int)
-        case .double(let double): self = .double(double)
-        case .string(let string): self = .string(string)
-        case .array(let values): self = .array(values.map(SocketIOValue.init))
-        case .object(let members): self = .object(members.mapValues(SocketIOValue.init))
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A Socket.IO argument: any JSON value, or binary data (sent as an attachment).
 public enum SocketIOValue: Sendable, Hashable {
@@ -103,21 +104,21 @@ public struct SocketIOProtocolError: Error, CustomStringConvertible, Equatable {
 
 extension SocketIOValue: Decodable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .int(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([SocketIOValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: SocketIOValue].self))
+        self.init(try JSONValue(from: decoder))
+    }
+}
+
+extension SocketIOValue {
+    /// The Socket.IO form of a JSON value.
+    public init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let bool): self = .bool(bool)
+        case .int(let int): self = .int(int)
+        case .double(let double): self = .double(double)
+        case .string(let string): self = .string(string)
+        case .array(let values): self = .array(values.map(SocketIOValue.init))
+        case .object(let members): self = .object(members.mapValues(SocketIOValue.init))
         }
     }
 }
