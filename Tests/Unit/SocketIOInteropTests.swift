@@ -1,6 +1,8 @@
 import Foundation
 import JSONValues
+import PladmedCore
 import PladmedTestSupport
+import SocketIO
 import Testing
 
 /// The `socketio-echo` server driven by real python-socketio clients (the 5.0.4 that probes pin, and the
@@ -94,5 +96,40 @@ struct SocketIOInteropTests {
         }
         // pingInterval 300 + pingTimeout 200: the silent client is dropped after about half a second.
         #expect((result["closed_after_ms"]?.integer ?? 0) < 1500)
+    }
+
+    @Test("our Swift client: auth payload, events, acks, a 200 KB binary round trip, heartbeats, namespaces, refusal")
+    func swiftClient() async throws {
+        let server = try EchoServer()
+        let url = "http://127.0.0.1:\(server.port)"
+        let client = SocketIOClient(options: .init(url: url, auth: .object(["token": .string("abc")])))
+        let received = Mutex<[String: [[SocketIOValue]]]>([:])
+        for event in ["auth", "message-back"] {
+            await client.on(event) { arguments, _ in received.withLock { $0[event, default: []].append(arguments) } }
+        }
+        let sid = try await client.connect()
+        #expect(!sid.isEmpty)
+        try await client.emit("message", [.int(1), .string("2"), .object(["3": .array([.bool(true)])])])
+        let payload = (0..<204_800).map { UInt8($0 % 256) }
+        let acked = try await client.emitWithAck("message-with-ack", [.binary(payload), .string("x")])
+        #expect(acked == [.binary(payload), .string("x")])
+        // pingInterval 300 ms + pingTimeout 200 ms: the client must answer pings to stay.
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(await client.isConnected)
+        let events = received.withLock { $0 }
+        #expect(events["auth"] == [[.object(["token": .string("abc")])]])
+        #expect(events["message-back"] == [[.int(1), .string("2"), .object(["3": .array([.bool(true)])])]])
+        await client.disconnect()
+        #expect(await !client.isConnected)
+
+        let custom = SocketIOClient(options: .init(url: url, namespace: "/custom"))
+        try await custom.connect()
+        #expect(try await custom.emitWithAck("message-with-ack", [.string("custom")]) == [.string("custom")])
+        await custom.disconnect()
+
+        let refused = SocketIOClient(options: .init(url: url, namespace: "/random"))
+        await #expect(throws: SocketIOClient.ConnectError.refused(.object(["message": .string("Invalid namespace")]))) {
+            try await refused.connect()
+        }
     }
 }

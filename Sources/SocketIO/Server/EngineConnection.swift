@@ -14,7 +14,7 @@ actor EngineConnection {
     private let logger: Logger
 
     private var sockets: [String: Socket] = [:]
-    private var pendingBinary: (packet: SocketPacket, attachments: [[UInt8]])?
+    private var assembler: PacketAssembler
     private var pongReceived = true
     private var nextAckID = 0
     private var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
@@ -26,6 +26,7 @@ actor EngineConnection {
         self.handshake = handshake
         self.writer = writer
         self.sessionID = Self.makeID()
+        self.assembler = PacketAssembler(maxAttachments: server.configuration.maxAttachments)
         var logger = server.logger
         logger[metadataKey: "sid"] = "\(sessionID)"
         self.logger = logger
@@ -74,27 +75,15 @@ actor EngineConnection {
         case .noop, .upgrade: break
         case .open, .binary: throw SocketIOProtocolError("unexpected Engine.IO packet from a client")
         case .message(let payload):
-            guard pendingBinary == nil else { throw SocketIOProtocolError("text packet while attachments are pending") }
-            let packet = try SocketPacket(parsing: payload)
-            if packet.attachments > 0 {
-                guard packet.attachments <= server.configuration.maxAttachments else {
-                    throw SocketIOProtocolError("\(packet.attachments) attachments exceed the limit")
-                }
-                pendingBinary = (packet, [])
-            } else {
-                try await handle(packet, attachments: [])
+            if let (packet, attachments) = try assembler.receive(text: payload) {
+                try await handle(packet, attachments: attachments)
             }
         }
     }
 
     private func receive(binary: [UInt8]) async throws {
-        guard var pending = pendingBinary else { throw SocketIOProtocolError("binary frame without a binary packet") }
-        pending.attachments.append(binary)
-        if pending.attachments.count == pending.packet.attachments {
-            pendingBinary = nil
-            try await handle(pending.packet, attachments: pending.attachments)
-        } else {
-            pendingBinary = pending
+        if let (packet, attachments) = try assembler.receive(binary: binary) {
+            try await handle(packet, attachments: attachments)
         }
     }
 

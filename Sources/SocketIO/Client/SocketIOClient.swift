@@ -1,0 +1,235 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+
+/// A Socket.IO 5 client over WebSocket (Engine.IO 4): connects to one namespace with query, headers and an
+/// auth payload, answers heartbeats, sends events with and without acks, binary both ways.
+public final class SocketIOClient: Sendable {
+    /// Where and how to connect.
+    public struct Options: Sendable {
+        /// `http://host:port` (or `ws://`).
+        public var url: String
+        public var path: String = "/socket.io/"
+        public var query: [String: String] = [:]
+        public var headers: HTTPFields = [:]
+        /// The CONNECT packet's payload.
+        public var auth: SocketIOValue?
+        public var namespace: String = "/"
+        public var maxFrameSize: Int = 16 << 20
+
+        public init(url: String, query: [String: String] = [:], headers: HTTPFields = [:], auth: SocketIOValue? = nil, namespace: String = "/") {
+            self.url = url
+            self.query = query
+            self.headers = headers
+            self.auth = auth
+            self.namespace = namespace
+        }
+
+        var webSocketURL: String {
+            let base = url.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")
+            let parameters = (["EIO": "4", "transport": "websocket"].merging(query) { $1 }).sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0.value)" }
+            return base + path + "?" + parameters.joined(separator: "&")
+        }
+    }
+
+    /// Why connecting failed.
+    public enum ConnectError: Error, Equatable, Sendable {
+        /// The server answered CONNECT_ERROR with this payload.
+        case refused(SocketIOValue)
+        /// The connection closed before the namespace was joined.
+        case closed
+    }
+
+    public let options: Options
+    let connection: ClientConnection
+
+    public init(options: Options, logger: Logger = Logger(label: "socket.io-client")) {
+        self.options = options
+        self.connection = ClientConnection(options: options, logger: logger)
+    }
+
+    /// Handles event `event` (arguments after the name, and the ack when the server asked for one).
+    public func on(_ event: String, _ handler: @escaping @Sendable ([SocketIOValue], Acknowledgement?) async -> Void) async {
+        await connection.on(event, handler)
+    }
+
+    /// Connects and joins the namespace; returns the socket id, or throws ``ConnectError``.
+    @discardableResult
+    public func connect() async throws -> String {
+        try await connection.connect()
+    }
+
+    /// Sends event `event`.
+    public func emit(_ event: String, _ arguments: [SocketIOValue] = []) async throws {
+        try await connection.send(kind: .event, ackID: nil, values: [.string(event)] + arguments)
+    }
+
+    /// Sends event `event` and waits for the server's acknowledgement.
+    public func emitWithAck(_ event: String, _ arguments: [SocketIOValue] = [], timeout: Duration = .seconds(10)) async throws -> [SocketIOValue] {
+        try await connection.request(values: [.string(event)] + arguments, timeout: timeout)
+    }
+
+    /// Leaves the namespace and closes the connection.
+    public func disconnect() async {
+        await connection.disconnect()
+    }
+
+    /// Whether the namespace is joined.
+    public var isConnected: Bool {
+        get async { await connection.isConnected }
+    }
+}
+
+/// The client side of one Engine.IO session.
+actor ClientConnection {
+    private let options: ClientOptionsSnapshot
+    private let logger: Logger
+    private var writer: WebSocketOutboundWriter?
+    private var handlers: [String: @Sendable ([SocketIOValue], Acknowledgement?) async -> Void] = [:]
+    private var connectWaiter: CheckedContinuation<String, any Error>?
+    private var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
+    private var nextAckID = 0
+    private var assembler = PacketAssembler(maxAttachments: 64)
+    private(set) var isConnected = false
+    private var runner: Task<Void, Never>?
+
+    struct ClientOptionsSnapshot: Sendable {
+        let url: String
+        let namespace: String
+        let auth: SocketIOValue?
+        let configuration: WebSocketClientConfiguration
+    }
+
+    init(options: SocketIOClient.Options, logger: Logger) {
+        self.options = ClientOptionsSnapshot(
+            url: options.webSocketURL, namespace: options.namespace, auth: options.auth,
+            configuration: WebSocketClientConfiguration(maxFrameSize: options.maxFrameSize, additionalHeaders: options.headers))
+        self.logger = logger
+    }
+
+    func on(_ event: String, _ handler: @escaping @Sendable ([SocketIOValue], Acknowledgement?) async -> Void) {
+        handlers[event] = handler
+    }
+
+    func connect() async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            connectWaiter = continuation
+            let options = self.options, logger = self.logger
+            runner = Task {
+                do {
+                    try await WebSocketClient.connect(url: options.url, configuration: options.configuration, logger: logger) { inbound, outbound, _ in
+                        await self.attach(outbound)
+                        for try await message in inbound.messages(maxSize: options.configuration.maxFrameSize) {
+                            switch message {
+                            case .text(let text): try await self.receive(text: text)
+                            case .binary(let buffer): try await self.receive(binary: Array(buffer.readableBytesView))
+                            }
+                        }
+                    }
+                } catch {
+                    logger.debug("Socket.IO client transport ended", metadata: ["error": "\(error)"])
+                }
+                await self.finish()
+            }
+        }
+    }
+
+    private func attach(_ outbound: WebSocketOutboundWriter) {
+        writer = outbound
+    }
+
+    private var prefix: String { options.namespace == "/" ? "" : options.namespace + "," }
+
+    private func receive(text: String) async throws {
+        switch try EnginePacket(text: Substring(text)) {
+        case .open:
+            try await writer?.write(.text("40" + prefix + (options.auth?.jsonText ?? "")))
+        case .ping(let payload):
+            try await writer?.write(.text(EnginePacket.pong(payload).text!))
+        case .close:
+            await finish()
+        case .message(let payload):
+            if let (packet, attachments) = try assembler.receive(text: payload) { try await handle(packet, attachments) }
+        default:
+            break
+        }
+    }
+
+    private func receive(binary: [UInt8]) async throws {
+        if let (packet, attachments) = try assembler.receive(binary: binary) { try await handle(packet, attachments) }
+    }
+
+    private func handle(_ packet: SocketPacket, _ attachments: [[UInt8]]) async throws {
+        guard packet.namespace == options.namespace else { return }
+        switch packet.kind {
+        case .connect:
+            isConnected = true
+            connectWaiter?.resume(returning: packet.data?["sid"]?.string ?? "")
+            connectWaiter = nil
+        case .connectError:
+            connectWaiter?.resume(throwing: SocketIOClient.ConnectError.refused(packet.data ?? .null))
+            connectWaiter = nil
+            try? await writer?.close(.normalClosure, reason: nil)
+        case .disconnect:
+            isConnected = false
+            try? await writer?.close(.normalClosure, reason: nil)
+        case .event, .binaryEvent:
+            guard case .array(var values) = try packet.data?.reconstructed(with: attachments) ?? .array([]),
+                  case .string(let event) = values.removeFirst(), let handler = handlers[event]
+            else { return }
+            let ack = packet.ackID.map { id in
+                Acknowledgement { [weak self] values in try? await self?.send(kind: .ack, ackID: id, values: values) }
+            }
+            Task { await handler(values, ack) }
+        case .ack, .binaryAck:
+            guard let id = packet.ackID, case .array(let values) = try packet.data?.reconstructed(with: attachments) ?? .array([]) else { return }
+            pendingAcks.removeValue(forKey: id)?.resume(returning: values)
+        }
+    }
+
+    func send(kind: SocketPacket.Kind, ackID: Int?, values: [SocketIOValue]) async throws {
+        guard isConnected, let writer else { throw SocketIOError.disconnected }
+        let (packet, attachments) = SocketPacket.encode(kind: kind, namespace: options.namespace, ackID: ackID, values: values)
+        try await writer.write(.text("4" + packet.text))
+        for attachment in attachments { try await writer.write(.binary(ByteBuffer(bytes: attachment))) }
+    }
+
+    func request(values: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue] {
+        let id = nextAckID
+        nextAckID += 1
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.failAck(id, SocketIOError.ackTimeout)
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            pendingAcks[id] = continuation
+            Task {
+                do { try await self.send(kind: .event, ackID: id, values: values) } catch { await self.failAck(id, error) }
+            }
+        }
+    }
+
+    private func failAck(_ id: Int, _ error: any Error) {
+        pendingAcks.removeValue(forKey: id)?.resume(throwing: error)
+    }
+
+    func disconnect() async {
+        if isConnected { try? await writer?.write(.text("41" + prefix)) }
+        try? await writer?.close(.normalClosure, reason: nil)
+        await finish()
+    }
+
+    private func finish() async {
+        isConnected = false
+        connectWaiter?.resume(throwing: SocketIOClient.ConnectError.closed)
+        connectWaiter = nil
+        for (id, continuation) in pendingAcks {
+            continuation.resume(throwing: SocketIOError.disconnected)
+            pendingAcks[id] = nil
+        }
+    }
+}
