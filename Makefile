@@ -5,7 +5,7 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv bench-warts start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
@@ -25,6 +25,10 @@ release: prerequisites
 bench-warts: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench warts Fixtures/warts
+
+bench-ingest: prerequisites
+	$(SWIFT) build -c release --product pladmed-bench
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
 
 fmt:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -96,7 +96,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "pladmed-bench",
-            dependencies: ["Warts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Warts", "SocketIO", "PladmedServer", "PladmedCore", "PladmedStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -63,8 +63,8 @@ public protocol Store: Sendable {
     /// Stores `operation` and takes its credits from the owner in one transaction; throws
     /// ``PladmedError/notEnoughCredits`` (storing nothing) when the owner has fewer credits than it costs.
     func createOperation(_ operation: NewOperation) async throws -> OperationRecord
-    /// The operation with `id`, with its results.
-    func operation(id: ObjectID) async throws -> OperationRecord?
+    /// The operation with `id`, with or without its results.
+    func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord?
     /// Operations in creation order, only `owner`'s when given, with or without their results.
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 

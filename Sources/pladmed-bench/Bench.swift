@@ -8,9 +8,9 @@ import Glibc
 
 /// Benchmarks (`make bench-*`): figures for the notes, never pass/fail tests.
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [WartsBench.self])
+        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [WartsBench.self, IngestBench.self])
 }
 
 /// `pladmed-bench warts DIR`: results per second decoding the warts fixtures in-process (to JSON values and

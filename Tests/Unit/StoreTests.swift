@@ -67,12 +67,12 @@ struct StoreTests {
         _ = try await store.addCredits(100, to: alice.id)
         let operation = try await store.createOperation(newOperation(alice, probe, credits: 30))
         #expect(try await store.user(id: alice.id)?.credits == 70)
-        let read = try #require(try await store.operation(id: operation.id))
+        let read = try #require(try await store.operation(id: operation.id, includeResults: true))
         #expect(read == operation)
         #expect(read.probes == [OperationProbe(id: probe.id, owner: alice.id, location: Self.here)])
         #expect(try await store.operations(owner: alice.id, includeResults: false) == [operation])
         #expect(try await store.operations(owner: ObjectID(), includeResults: false).isEmpty)
-        #expect(try await store.operation(id: ObjectID()) == nil)
+        #expect(try await store.operation(id: ObjectID(), includeResults: true) == nil)
     }
 
     @Test("100 concurrent spends never overdraw", arguments: drivers)
@@ -109,8 +109,9 @@ struct StoreTests {
         let text = OperationResult(probe: probe.id, content: .string("# dump\n"), uniqueCode: "code-2")
         #expect(try await store.addResult(text, to: operation.id, reward: 10) == .stored)
         #expect(try await store.user(id: owner.id)?.credits == 20)
-        #expect(try await store.operation(id: operation.id)?.results == [result, text])
+        #expect(try await store.operation(id: operation.id, includeResults: true)?.results == [result, text])
         #expect(try await store.operations(owner: nil, includeResults: false).first?.results == [])
+        #expect(try await store.operation(id: operation.id, includeResults: false)?.results == [])
     }
 
     @Test("concurrent uploads of one unique code store it once", arguments: drivers)
@@ -128,7 +129,7 @@ struct StoreTests {
         }
         #expect(outcomes.filter { $0 == .stored }.count == 1)
         #expect(outcomes.filter { $0 == .duplicate }.count == 49)
-        #expect(try await store.operation(id: operation.id)?.results.count == 1)
+        #expect(try await store.operation(id: operation.id, includeResults: true)?.results.count == 1)
         #expect(try await store.user(id: owner.id)?.credits == 10)
     }
 

@@ -23,7 +23,7 @@ extension APIHandler {
     }
 
     func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
-        guard let id = input.query.id.flatMap({ ObjectID($0) }), let operation = try await store.operation(id: id) else {
+        guard let id = input.query.id.flatMap({ ObjectID($0) }), let operation = try await store.operation(id: id, includeResults: true) else {
             throw PladmedError.unknownOperation
         }
         return .ok(.init(body: .json(try .init(operation))))

@@ -39,7 +39,9 @@ struct ResultIngestor: Sendable {
             throw PladmedError.badRequest("unique_code must be a non-empty string")
         }
         guard case .binary(let content) = upload["content"] else { throw PladmedError.badRequest("content must be binary") }
-        guard let operation = try await store.operation(id: operationID) else { throw PladmedError.unknownOperation }
+        guard let operation = try await store.operation(id: operationID, includeResults: false) else {
+            throw PladmedError.unknownOperation
+        }
         guard operation.probes.contains(where: { $0.id == probe }) else {
             throw PladmedError.badRequest("Operation \(operationID) was not given to this probe")
         }

@@ -103,12 +103,12 @@ public final class SQLiteStore: Store {
         return operation
     }
 
-    public func operation(id: ObjectID) async throws -> OperationRecord? {
+    public func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? {
         try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM operations WHERE id = ?", arguments: [id.hex]) else {
                 return nil
             }
-            return try Self.operation(db, row: row, includeResults: true)
+            return try Self.operation(db, row: row, includeResults: includeResults)
         }
     }
 

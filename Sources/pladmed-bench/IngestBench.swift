@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PladmedCore
+import PladmedServer
+import PladmedStorage
+import SocketIO
+
+/// `pladmed-bench ingest`: the server in-process on a temporary SQLite file and N probes on our Swift
+/// Socket.IO client. Measures results/s ingested end to end (upload -> decoded -> stored -> acked) and the
+/// dispatch latency from `POST /ping` to the job event at the probe.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Results ingest and dispatch latency.")
+
+    @Option(help: "Simulated probes.")
+    var probes = 50
+
+    @Option(help: "Results each probe uploads.")
+    var results = 200
+
+    @Option(help: "Dispatch latency samples.")
+    var samples = 200
+
+    @Option(help: "The warts file each result carries.")
+    var warts = "Fixtures/warts/sample-backend-warts_example.warts"
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var environment = ["SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": "0"]
+        environment["PLADMED_SQLITE_PATH"] = folder.appendingPathComponent("bench.sqlite").path
+        let configuration = try ServerConfiguration(environment: environment)
+        let store = try SQLiteStore(path: configuration.sqlitePath)
+        let tokens = TokenService(secret: "bench")
+        let owner = try await store.createUser(email: "bench@example.com", passwordHash: "x", isSuperuser: false)
+        _ = try await store.addCredits(1e12, to: owner.id)
+        var created: [Probe] = []
+        for _ in 0..<probes { created.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
+        let probeRecords = created
+        let content = Array(try Data(contentsOf: URL(fileURLWithPath: warts)))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let app = try PladmedApplication.make(configuration: configuration, store: store, registry: ProbeRegistry(), logger: logger)
+        let results = self.results, samples = self.samples, probes = self.probes
+        try await app.test(.live) { http in
+            let port = http.port!
+            let jobs = Locked<[String: ContinuousClock.Instant]>([:])
+            var clients: [SocketIOClient] = []
+            for probe in probeRecords {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("total_credits")!] = "1000000000"
+                headers[HTTPField.Name("in_use_credits")!] = "0"
+                let client = SocketIOClient(options: .init(url: "http://127.0.0.1:\(port)", query: ["token": tokens.probeToken(for: probe)], headers: headers))
+                for kind in ["traceroute", "ping"] {
+                    await client.on(kind) { arguments, _ in
+                        if let id = arguments.first?["_id"]?.string { jobs.withLock { $0[id] = ContinuousClock.now } }
+                    }
+                }
+                try await client.connect()
+                clients.append(client)
+            }
+            let auth = ["access_token": tokens.userToken(for: owner)]
+
+            // Dispatch latency: POST /ping to one probe until its event handler runs.
+            var latencies: [Duration] = []
+            for sample in 0..<samples {
+                let probe = probeRecords[sample % probeRecords.count]
+                let started = ContinuousClock.now
+                let created = try await http.execute(uri: "/ping", method: .post, headers: Self.fields(auth),
+                    body: ByteBuffer(string: #"{"probes":["\#(probe.id.hex)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}}"#))
+                let id = try JSONValue(parsing: Data(buffer: created.body))["_id"]!.string!
+                while jobs.withLock({ $0[id] }) == nil { await Task.yield() }
+                latencies.append(jobs.withLock { $0[id]! } - started)
+            }
+            latencies.sort()
+            func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+            print(String(format: "dispatch latency (POST /ping -> event at the probe), %d samples: p50 %.3f ms, p99 %.3f ms",
+                         samples, ms(latencies[latencies.count / 2]), ms(latencies[latencies.count * 99 / 100])))
+
+            // Ingest: one traceroute to every probe, then every probe uploads its results, one ack at a time.
+            let body = #"{"probes":[\#(probeRecords.map { "\"\($0.id.hex)\"" }.joined(separator: ","))],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]},"result_format":"json"}"#
+            let created = try await http.execute(uri: "/traceroute", method: .post, headers: Self.fields(auth), body: ByteBuffer(string: body))
+            let operation = try JSONValue(parsing: Data(buffer: created.body))["_id"]!.string!
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, client) in clients.enumerated() {
+                    group.addTask {
+                        for n in 0..<results {
+                            let ack = try await client.emitWithAck("results", [.object([
+                                "operation_id": .string(operation), "content": .binary(content),
+                                "unique_code": .string("p\(index)-\(n)"), "format": .string("warts"),
+                            ])])
+                            guard ack == [.string(operation)] else { throw ValidationError("unexpected ack \(ack)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let total = probes * results
+            print(String(format: "ingest: %d results from %d probes in %.2f s: %.0f results/s (each %d bytes of warts -> %d JSON records, stored, acked)",
+                         total, probes, seconds, Double(total) / seconds, content.count, 4))
+            let stored = try await store.operation(id: ObjectID(operation)!, includeResults: true)?.results.count ?? 0
+            print("stored results: \(stored) of \(total)")
+            for client in clients { await client.disconnect() }
+        }
+    }
+
+    static func fields(_ values: [String: String]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in values { fields[HTTPField.Name(name)!] = value }
+        return fields
+    }
+}
+
+/// A value behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
