@@ -31,7 +31,7 @@ bench-ingest: prerequisites
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
 
 fmt:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests
 
 prerequisites:
 	@scripts/prerequisites.sh
