@@ -105,7 +105,11 @@ let package = Package(
         ),
         .testTarget(
             name: "Unit",
-            dependencies: ["PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO"],
+            dependencies: [
+                "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
             path: "Tests/Unit",
             swiftSettings: swiftSettings
         ),

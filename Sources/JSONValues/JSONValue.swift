@@ -1,6 +1,7 @@
 import Foundation
 
-/// Any JSON value, kept as parsed: integers and floating-point numbers stay distinct.
+/// Any JSON value, kept as parsed. Integers and floating-point numbers are stored as such, but compare as
+/// JSON numbers: `1` equals `1.0`, as they are the same value in JSON (RFC 8259 has one number type).
 public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -46,6 +47,32 @@ public enum JSONValue: Hashable, Sendable {
     /// Member `key` of an object; `nil` when absent or when this is not an object.
     public subscript(key: String) -> JSONValue? {
         object?[key]
+    }
+}
+
+extension JSONValue {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        default:
+            if let a = lhs.number, let b = rhs.number { a == b } else { false }
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(value)
+        case .int, .double: hasher.combine(number!)
+        case .string(let value): hasher.combine(value)
+        case .array(let values): hasher.combine(values)
+        case .object(let members): hasher.combine(members)
+        }
     }
 }
 

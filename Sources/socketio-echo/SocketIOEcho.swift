@@ -14,18 +14,7 @@ struct SocketIOEcho {
         let server = SocketIOServer(configuration: .init(
             pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000,
             connectTimeout: .milliseconds(1000)))
-        for name in ["/", "/custom"] {
-            let namespace = server.namespace(name)
-            namespace.onConnection { socket in
-                await socket.emit("auth", [socket.handshake.auth ?? .null])
-            }
-            namespace.on("message") { socket, arguments, _ in
-                await socket.emit("message-back", arguments)
-            }
-            namespace.on("message-with-ack") { _, arguments, ack in
-                await ack?(arguments)
-            }
-        }
+        server.installEchoHandlers()
         let router = Router()
         router.add(middleware: CORSMiddleware(allowOrigin: .all))
         let app = Application(
