@@ -48,7 +48,7 @@ struct IngestBench: AsyncParsableCommand {
         let results = self.results, samples = self.samples, probes = self.probes
         try await app.test(.live) { http in
             let port = http.port!
-            let jobs = Locked<[String: ContinuousClock.Instant]>([:])
+            let jobs = Mutex<[String: ContinuousClock.Instant]>([:])
             var clients: [SocketIOClient] = []
             for probe in probeRecords {
                 var headers = HTTPFields()
@@ -115,17 +115,5 @@ struct IngestBench: AsyncParsableCommand {
         var fields = HTTPFields()
         for (name, value) in values { fields[HTTPField.Name(name)!] = value }
         return fields
-    }
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
