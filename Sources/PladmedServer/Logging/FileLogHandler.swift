@@ -28,12 +28,12 @@ public struct FileLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let timestamp = ISO8601DateFormatter().string(from: Date())
-        file.append("\(timestamp) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
+        file.append { timestamp in "\(timestamp) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n" }
     }
 
     final class SharedFile: Sendable {
-        private let handle: Mutex<FileHandle>
+        /// The file and one timestamp formatter, used under one lock.
+        private let state: Mutex<(handle: FileHandle, formatter: ISO8601DateFormatter)>
 
         init(path: String) throws {
             if !FileManager.default.fileExists(atPath: path) {
@@ -43,11 +43,12 @@ public struct FileLogHandler: LogHandler {
             }
             guard let handle = FileHandle(forWritingAtPath: path) else { throw ConfigurationError("LOG_FILE: cannot open \(path)") }
             handle.seekToEndOfFile()
-            self.handle = Mutex(handle)
+            self.state = Mutex((handle, ISO8601DateFormatter()))
         }
 
-        func append(_ line: String) {
-            handle.withLock { $0.write(Data(line.utf8)) }
+        /// Appends the line `line` builds from the current timestamp.
+        func append(_ line: (String) -> String) {
+            state.withLock { state in state.handle.write(Data(line(state.formatter.string(from: Date())).utf8)) }
         }
     }
 }

@@ -13,7 +13,8 @@ final class ProbeEndpoint: Sendable {
     let tokens: TokenService
     let ingestor: ResultIngestor
     let logger: Logger
-    private let sockets = Mutex<[String: Socket]>([:])
+    /// Live connections by connection id, with the credentials checked when they joined.
+    private let connections = Mutex<[String: (socket: Socket, credentials: ProbeCredentials)]>([:])
 
     init(store: any Store, registry: ProbeRegistry, tokens: TokenService, ingestor: ResultIngestor, logger: Logger) {
         self.store = store
@@ -39,8 +40,9 @@ final class ProbeEndpoint: Sendable {
 
     static func connectionID(_ socket: Socket) -> String { socket.sessionID + "/" + socket.id }
 
+    /// The credentials a connected socket joined with (read once, at connection).
     private func credentials(_ socket: Socket) -> ProbeCredentials? {
-        try? ProbeCredentials.read(socket.handshake, tokens: tokens).get()
+        connections.withLock { $0[Self.connectionID(socket)]?.credentials }
     }
 
     private func authorize(_ handshake: Handshake) async -> Namespace.ConnectDecision {
@@ -58,9 +60,9 @@ final class ProbeEndpoint: Sendable {
     }
 
     private func connected(_ socket: Socket) async {
-        guard let credentials = credentials(socket) else { return }
+        guard let credentials = try? ProbeCredentials.read(socket.handshake, tokens: tokens).get() else { return }
         let id = Self.connectionID(socket)
-        sockets.withLock { $0[id] = socket }
+        connections.withLock { $0[id] = (socket, credentials) }
         let replaced = registry.connect(probe: credentials.probe, connectionID: id, status: credentials.status) { job in
             await socket.emit(job.kind.rawValue, [SocketIOValue(job.payload)])
         }
@@ -68,16 +70,15 @@ final class ProbeEndpoint: Sendable {
             "probe": "\(credentials.probe)", "total_credits": "\(credentials.status.totalCredits)",
             "in_use_credits": "\(credentials.status.inUseCredits)",
         ])
-        if let replaced, let older = sockets.withLock({ $0.removeValue(forKey: replaced.id) }) {
+        if let replaced, let older = connections.withLock({ $0.removeValue(forKey: replaced.id)?.socket }) {
             logger.info("older connection of the probe closed", metadata: ["probe": "\(credentials.probe)"])
             await older.close()
         }
     }
 
     private func disconnected(_ socket: Socket, reason: String) {
-        guard let credentials = credentials(socket) else { return }
         let id = Self.connectionID(socket)
-        sockets.withLock { _ = $0.removeValue(forKey: id) }
+        guard let credentials = connections.withLock({ $0.removeValue(forKey: id)?.credentials }) else { return }
         if registry.disconnect(probe: credentials.probe, connectionID: id) {
             logger.info("probe disconnected", metadata: ["probe": "\(credentials.probe)", "reason": "\(reason)"])
         }
