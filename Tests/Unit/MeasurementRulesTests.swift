@@ -104,16 +104,3 @@ struct MeasurementRulesTests {
         }
     }
 }
-
-@Suite("JSON values")
-struct JSONValueTests {
-    @Test("numbers compare as JSON numbers, whatever their spelling")
-    func numbers() throws {
-        #expect(JSONValue.int(0) == .double(0))
-        #expect(try JSONValue(parsing: Data("0.000".utf8)) == .double(0))
-        #expect(try JSONValue(parsing: Data("[1, 2.5]".utf8)) == .array([.double(1), .double(2.5)]))
-        #expect(JSONValue.int(1) != .double(1.5))
-        #expect(JSONValue.bool(true) != .int(1))
-        #expect(Set([JSONValue.int(3), .double(3)]).count == 1)
-    }
-}

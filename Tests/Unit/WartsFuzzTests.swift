@@ -8,25 +8,13 @@ import Testing
 /// must render; a hang would stop the run. Decode speed is measured by `make bench-warts`, not here.
 @Suite("Warts decoder fuzzing")
 struct WartsFuzzTests {
-    /// SplitMix64: small, seedable, reproducible.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func seeds() throws -> [[UInt8]] {
         let folder = Repository.file("Fixtures/warts")
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".warts") }.sorted()
             .map { Array(try Data(contentsOf: folder.appendingPathComponent($0))) }.filter { !$0.isEmpty }
     }
 
-    static func mutate(_ input: [UInt8], _ random: inout Generator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             guard !bytes.isEmpty else { break }
@@ -54,7 +42,7 @@ struct WartsFuzzTests {
     @Test("30,000 mutants decode and render without trapping")
     func mutants() throws {
         let seeds = try Self.seeds()
-        var random = Generator(state: 0x5EED_2026)
+        var random = SeededGenerator(seed: 0x5EED_2026)
         var failures = 0
         for _ in 0..<30_000 {
             let input = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)

@@ -12,9 +12,17 @@ import Warts
 /// (bounded), and stores it with the owner's reward in one step. The answer is what the ack carries.
 struct ResultIngestor: Sendable {
     let store: any Store
+    let operations: OperationDirectory
     let maxResultBytes: Int
     let reward: Double = 10
     let timeZone: TimeZone
+
+    init(store: any Store, maxResultBytes: Int, timeZone: TimeZone) {
+        self.store = store
+        self.operations = OperationDirectory(store: store)
+        self.maxResultBytes = maxResultBytes
+        self.timeZone = timeZone
+    }
 
     /// The ack's single value: the operation id when the result is stored (or already was), or `{"Error": ...}`.
     func ingest(_ upload: SocketIOValue?, from probe: ObjectID, logger: Logger) async -> SocketIOValue {
@@ -39,10 +47,10 @@ struct ResultIngestor: Sendable {
             throw PladmedError.badRequest("unique_code must be a non-empty string")
         }
         guard case .binary(let content) = upload["content"] else { throw PladmedError.badRequest("content must be binary") }
-        guard let operation = try await store.operation(id: operationID, includeResults: false) else {
+        guard let operation = try await operations.entry(operationID) else {
             throw PladmedError.unknownOperation
         }
-        guard operation.probes.contains(where: { $0.id == probe }) else {
+        guard operation.probes.contains(probe) else {
             throw PladmedError.badRequest("Operation \(operationID) was not given to this probe")
         }
         let converted: JSONValue

@@ -6,6 +6,8 @@ import PladmedCore
 public final class SQLiteStore: Store {
     public let driverName = "sqlite"
     let database: DatabasePool
+    /// Result uploads share transactions: many probes uploading at once cost one commit per batch.
+    let resultWriter: GroupCommitWriter<ResultInsertion>
 
     /// Opens (creating if needed) the database at `path`, making missing parent folders.
     public init(path: String) throws {
@@ -18,6 +20,7 @@ public final class SQLiteStore: Store {
         }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
+        resultWriter = GroupCommitWriter(database: database)
     }
 
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
@@ -125,7 +128,7 @@ public final class SQLiteStore: Store {
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
         let content = String(decoding: try result.content.serialized(), as: UTF8.self)
-        return try await database.write { db in
+        return try await resultWriter.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM operations WHERE id = ?", arguments: [operation.hex]) != nil else {
                 return .unknownOperation
             }

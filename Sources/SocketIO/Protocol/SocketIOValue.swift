@@ -32,7 +32,7 @@ public enum SocketIOValue: Sendable, Hashable {
     /// Parses JSON text; binary values cannot appear in it.
     static func parse(_ text: Substring) throws -> SocketIOValue {
         do {
-            return try JSONDecoder().decode(SocketIOValue.self, from: Data(text.utf8))
+            return SocketIOValue(try JSONValue(parsing: text))
         } catch {
             throw SocketIOProtocolError("invalid JSON payload")
         }
