@@ -88,7 +88,7 @@ public final class SQLiteStore: Store {
             id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
             credits: new.credits, resultFormat: new.resultFormat)
-        let params = String(decoding: try new.params.serialized(), as: UTF8.self)
+        let params = try new.params.serializedText()
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
@@ -127,21 +127,18 @@ public final class SQLiteStore: Store {
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
-        let content = String(decoding: try result.content.serialized(), as: UTF8.self)
+        let content = try result.content.serializedText()
         return try await resultWriter.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM operations WHERE id = ?", arguments: [operation.hex]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return .unknownOperation
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (operation_id, unique_code) DO NOTHING
-                    """,
-                arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
+            try db.cachedStatement(sql: """
+                INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)
+                ON CONFLICT (operation_id, unique_code) DO NOTHING
+                """).execute(arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
             guard db.changesCount == 1 else { return .duplicate }
-            try db.execute(
-                sql: "UPDATE users SET credits = credits + ? WHERE id = (SELECT owner FROM probes WHERE id = ?)",
-                arguments: [reward, result.probe.hex])
+            try db.cachedStatement(sql: "UPDATE users SET credits = credits + ? WHERE id = (SELECT owner FROM probes WHERE id = ?)")
+                .execute(arguments: [reward, result.probe.hex])
             return .stored
         }
     }
