@@ -4,7 +4,7 @@ import PladmedCore
 import PladmedTestSupport
 import Testing
 
-/// The probe protocol with the real python-socketio 5.0.4 client as the probe: the flow of the original's
+/// The probe protocol with the real python-socketio 5.0.4 client and with our Swift client as the probe: the flow of the original's
 /// recorded sessions (connect, job, new_operation, warts results with ack, duplicate, gzip, finish, disconnect)
 /// and the hardened answers, each checked from the REST side too.
 @Suite("Probes over Socket.IO", .serialized)
@@ -44,13 +44,13 @@ struct ProbeFlowTests {
 
     static let once = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}"#
 
-    @Test("the recorded flow: connect, job, credits, warts and gzip results, duplicate, disconnect")
-    func flow() async throws {
+    @Test("the recorded flow: connect, job, credits, warts and gzip results, duplicate, disconnect", arguments: ProbeImplementation.allCases)
+    func flow(_ implementation: ProbeImplementation) async throws {
         let harness = try ServerHarness()
         try await harness.run { client in
             let port = try #require(client.port)
             let account = try await Self.account(harness, client)
-            let probe = try ProbeDriver()
+            let probe = try implementation.make()
             let connected = try await probe.connect(port: port, token: account.probeToken, headers: ["total_credits": "1000", "in_use_credits": "0"])
             #expect(connected?["event"] == .string("connected"))
             #expect(try await Self.probeStatus(client, account.probe)?["connected"] == .bool(true))
@@ -64,7 +64,7 @@ struct ProbeFlowTests {
             #expect(job["data"] == .object(["_id": .string(traceID), "params": trace["params"]!, "results": .array([]),
                                             "credits": .int(15), "result_format": .string("json")]))
 
-            try probe.emit("new_operation", .object(["credits": .int(300)]))
+            try await probe.emit("new_operation", .object(["credits": .int(300)]))
             try await Task.sleep(for: .milliseconds(200))
             #expect(try await Self.probeStatus(client, account.probe)?["availability"]?.number == 0.7)
 
@@ -112,20 +112,19 @@ struct ProbeFlowTests {
             #expect(try await client.send(.get, "/operation?id=\(traceID)").json?["results"]?.array?.count == 1)
             #expect(try await Self.probeStatus(client, account.probe)?["connected"] == .bool(true))
 
-            try probe.emit("finish_operation", .object(["credits": .int(300)]))
+            try await probe.emit("finish_operation", .object(["credits": .int(300)]))
             try await Task.sleep(for: .milliseconds(200))
             #expect(try await Self.probeStatus(client, account.probe)?["availability"]?.number == 1)
 
-            try probe.send(.object(["cmd": .string("disconnect")]))
-            _ = await probe.next()
+            _ = try await probe.disconnect()
             try await Task.sleep(for: .milliseconds(300))
             let after = try await Self.probeStatus(client, account.probe)
             #expect(after?["connected"] == .bool(false) && after?["availability"] == nil)
         }
     }
 
-    @Test("refused connects: bad or unknown token, missing or non-integer credit headers")
-    func refusals() async throws {
+    @Test("refused connects: bad or unknown token, missing or non-integer credit headers", arguments: ProbeImplementation.allCases)
+    func refusals(_ implementation: ProbeImplementation) async throws {
         let harness = try ServerHarness()
         try await harness.run { client in
             let port = try #require(client.port)
@@ -142,7 +141,7 @@ struct ProbeFlowTests {
                 (account.probeToken, ["total_credits": "10"], "in_use_credits"),
             ]
             for (token, headers, message) in cases {
-                let probe = try ProbeDriver()
+                let probe = try implementation.make()
                 let answer = try await probe.connect(port: port, token: token, headers: headers)
                 #expect(answer?["event"] == .string("connect_error"), "\(headers) \(String(describing: answer))")
                 #expect(answer?["data"]?["message"]?.string?.contains(message) == true, "\(String(describing: answer))")
@@ -151,16 +150,17 @@ struct ProbeFlowTests {
         }
     }
 
-    @Test("the newest connection of a probe wins; results for operations not given to the probe and gzip bombs are refused")
-    func newestWinsAndLimits() async throws {
+    @Test("the newest connection of a probe wins; results for operations not given to the probe and gzip bombs are refused",
+          arguments: ProbeImplementation.allCases)
+    func newestWinsAndLimits(_ implementation: ProbeImplementation) async throws {
         let harness = try ServerHarness(environment: ["PLADMED_MAX_RESULT_BYTES": "100000"])
         try await harness.run { client in
             let port = try #require(client.port)
             let account = try await Self.account(harness, client)
             let headers = ["total_credits": "1000", "in_use_credits": "0"]
-            let first = try ProbeDriver()
+            let first = try implementation.make()
             #expect(try await first.connect(port: port, token: account.probeToken, headers: headers)?["event"] == .string("connected"))
-            let second = try ProbeDriver()
+            let second = try implementation.make()
             #expect(try await second.connect(port: port, token: account.probeToken, headers: ["total_credits": "500", "in_use_credits": "100"])?["event"] == .string("connected"))
             try await Task.sleep(for: .milliseconds(300))
             // The newer connection's credits count; the older connection was closed and its end changed nothing.
@@ -173,7 +173,7 @@ struct ProbeFlowTests {
 
             // Another user's probe may not upload for this operation.
             let other = try await Self.account(harness, client, email: "other@example.com")
-            let intruder = try ProbeDriver()
+            let intruder = try implementation.make()
             #expect(try await intruder.connect(port: port, token: other.probeToken, headers: headers)?["event"] == .string("connected"))
             let refused = try await intruder.upload(operation: traceID, path: Self.warts, code: "x")
             #expect(refused?["data"]?.array?.first?["Error"]?.string?.contains("was not given to this probe") == true)
@@ -189,8 +189,7 @@ struct ProbeFlowTests {
             #expect(answer?["data"]?.array?.first?["Error"]?.string?.contains("expands beyond 100000 bytes") == true)
             #expect(try await client.send(.get, "/operation?id=\(traceID)").json?["results"] == .array([]))
 
-            try second.send(.object(["cmd": .string("disconnect")]))
-            _ = await second.next()
+            _ = try await second.disconnect()
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await Self.probeStatus(client, account.probe)?["connected"] == .bool(false))
         }

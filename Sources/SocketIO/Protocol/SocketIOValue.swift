@@ -121,4 +121,24 @@ extension SocketIOValue {
         case .object(let members): self = .object(members.mapValues(SocketIOValue.init))
         }
     }
+
+    /// The JSON value, `nil` when binary data is inside.
+    public var json: JSONValue? {
+        switch self {
+        case .null: .null
+        case .bool(let bool): .bool(bool)
+        case .int(let int): .int(int)
+        case .double(let double): .double(double)
+        case .string(let string): .string(string)
+        case .binary: nil
+        case .array(let values):
+            values.reduce(into: [JSONValue]?([])) { result, value in
+                if let json = value.json { result?.append(json) } else { result = nil }
+            }.map(JSONValue.array)
+        case .object(let members):
+            members.reduce(into: [String: JSONValue]?([:])) { result, member in
+                if let json = member.value.json { result?[member.key] = json } else { result = nil }
+            }.map(JSONValue.object)
+        }
+    }
 }

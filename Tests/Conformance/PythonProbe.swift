@@ -7,10 +7,10 @@ import PladmedTestSupport
 
 /// A real probe: python-socketio 5.0.4 (what probes pin) running scripts/probe_driver.py, commanded over
 /// stdin; what it observes arrives as JSON lines.
-final class ProbeDriver: @unchecked Sendable {
+final class PythonProbe: TestProbe, @unchecked Sendable {
     private let process = Process()
     private let input = Pipe()
-    private let received = Mutex<[JSONValue]>([])
+    private let observations = ObservationQueue()
 
     init(venv: String = "socketio-5.0.4") throws {
         let python = Repository.file(".venv/\(venv)/bin/python")
@@ -24,7 +24,7 @@ final class ProbeDriver: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         let buffer = Mutex(Data())
-        let received = self.received
+        let observations = self.observations
         output.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
             if chunk.isEmpty {
@@ -41,7 +41,7 @@ final class ProbeDriver: @unchecked Sendable {
                 return found
             }
             for line in complete {
-                if let value = try? JSONValue(parsing: line) { received.withLock { $0.append(value) } }
+                if let value = try? JSONValue(parsing: line) { observations.append(value) }
             }
         }
         try process.run()
@@ -58,17 +58,10 @@ final class ProbeDriver: @unchecked Sendable {
         input.fileHandleForWriting.write(try command.serialized() + Data("\n".utf8))
     }
 
-    /// The next observation, or `nil` after `seconds`.
-    func next(within seconds: Double = 10) async -> JSONValue? {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if let value = received.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return value }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return nil
+    func next(within seconds: Double) async -> JSONValue? {
+        await observations.next(within: seconds)
     }
 
-    /// Connects with `token` and credit headers; returns the driver's answer (`connected` or `connect_error`).
     func connect(port: Int, token: String?, headers: [String: String]) async throws -> JSONValue? {
         var command: [String: JSONValue] = [
             "cmd": .string("connect"),
@@ -80,13 +73,18 @@ final class ProbeDriver: @unchecked Sendable {
         return await next()
     }
 
-    func upload(operation: String, path: String, code: String, format: String = "warts") async throws -> JSONValue? {
+    func upload(operation: String, path: String, code: String, format: String) async throws -> JSONValue? {
         try send(.object(["cmd": .string("upload"), "operation_id": .string(operation), "path": .string(path),
                           "unique_code": .string(code), "format": .string(format)]))
         return await next()
     }
 
-    func emit(_ event: String, _ data: JSONValue) throws {
+    func emit(_ event: String, _ data: JSONValue) async throws {
         try send(.object(["cmd": .string("emit"), "event": .string(event), "data": data]))
+    }
+
+    func disconnect() async throws -> JSONValue? {
+        try send(.object(["cmd": .string("disconnect")]))
+        return await next()
     }
 }
