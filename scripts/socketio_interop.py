@@ -1,7 +1,9 @@
 """Drives a Socket.IO server on 127.0.0.1:PORT (configured like socketio-echo) with the python-socketio client
-installed in this interpreter, over websocket, and prints the outcomes as JSON.
+installed in this interpreter, and prints the outcomes as JSON.
 
-Usage: python socketio_interop.py PORT
+Usage: python socketio_interop.py PORT [websocket|polling|upgrade]
+  websocket: WebSocket only (as probes connect); polling: HTTP long-polling only; upgrade: polling first,
+  then the upgrade to WebSocket (the client's default). The outcome names the transport finally used.
 """
 import json
 import sys
@@ -11,6 +13,8 @@ import time
 import socketio
 
 port = int(sys.argv[1])
+mode = sys.argv[2] if len(sys.argv) > 2 else "websocket"
+transports = {"websocket": ["websocket"], "polling": ["polling"], "upgrade": ["polling", "websocket"]}[mode]
 url = f"http://127.0.0.1:{port}"
 result = {"version": socketio.__version__ if hasattr(socketio, "__version__") else "?"}
 
@@ -31,8 +35,10 @@ auth = {}
 for namespace in ("/", "/custom"):
     client.on("message-back", (lambda ns: lambda *args: received[ns].append(list(args)))(namespace), namespace=namespace)
     client.on("auth", (lambda ns: lambda data: auth.__setitem__(ns, data))(namespace), namespace=namespace)
-client.connect(url, transports=["websocket"], namespaces=["/", "/custom"])
+client.connect(url, transports=transports, namespaces=["/", "/custom"])
 wait(lambda: len(auth) == 2)
+if mode == "upgrade":
+    wait(lambda: client.transport() == "websocket", 3)
 result["connected"] = sorted(auth)
 result["auth"] = auth.get("/")
 client.emit("message", (1, "2", {"3": [True]}))
@@ -42,6 +48,7 @@ result["ack_custom"] = client.call("message-with-ack", ("custom",), namespace="/
 payload = bytes(range(256)) * 800  # 204,800 bytes
 client.emit("message", (payload, {"label": "binary"}))
 wait(lambda: len(received["/"]) >= 2 and len(received["/custom"]) >= 1)
+result["transport"] = client.transport()
 result["back"] = received["/"][0] if received["/"] else None
 binary = received["/"][1] if len(received["/"]) > 1 else None
 result["binary_equal"] = bool(binary) and binary[0] == payload and binary[1] == {"label": "binary"}
@@ -53,7 +60,7 @@ refused = socketio.Client()
 errors = []
 refused.on("connect_error", lambda data=None: errors.append(data), namespace="/random")
 try:
-    refused.connect(url, transports=["websocket"], namespaces=["/random"])
+    refused.connect(url, transports=transports, namespaces=["/random"])
     wait(lambda: errors, 3)
 except socketio.exceptions.ConnectionError as error:
     errors.append({"message": str(error)})

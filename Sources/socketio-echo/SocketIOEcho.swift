@@ -16,7 +16,7 @@ struct SocketIOEcho {
             connectTimeout: .milliseconds(1000)))
         server.installEchoHandlers()
         let router = Router()
-        router.add(middleware: CORSMiddleware(allowOrigin: .all))
+        router.add(middleware: server.middleware())
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(configuration: server.webSocketConfiguration, shouldUpgrade: server.shouldUpgrade),

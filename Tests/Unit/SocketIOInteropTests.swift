@@ -45,14 +45,14 @@ struct SocketIOInteropTests {
         }
     }
 
-    static func python(_ venv: String, _ script: String, port: Int) throws -> JSONValue {
+    static func python(_ venv: String, _ script: String, port: Int, _ extra: [String] = []) throws -> JSONValue {
         let interpreter = Repository.file(".venv/\(venv)/bin/python")
         guard FileManager.default.isExecutableFile(atPath: interpreter.path) else {
             throw Oracle.Failure(description: "no venv at \(interpreter.path): run `make test` first")
         }
         let process = Process()
         process.executableURL = interpreter
-        process.arguments = [Repository.file("scripts/\(script)").path, String(port)]
+        process.arguments = [Repository.file("scripts/\(script)").path, String(port)] + extra
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -64,10 +64,12 @@ struct SocketIOInteropTests {
 
     static func json(_ text: String) -> JSONValue { try! JSONValue(parsing: Data(text.utf8)) }
 
-    @Test("events, acks, a 200 KB binary attachment, /custom and refusal", arguments: ["socketio-5.0.4", "socketio-current"])
-    func client(venv: String) throws {
+    @Test("events, acks, a 200 KB binary attachment, /custom and refusal, over each transport",
+          arguments: ["socketio-5.0.4", "socketio-current"], ["websocket", "polling", "upgrade"])
+    func client(venv: String, transport: String) throws {
         let server = try EchoServer()
-        let result = try Self.python(venv, "socketio_interop.py", port: server.port)
+        let result = try Self.python(venv, "socketio_interop.py", port: server.port, [transport])
+        #expect(result["transport"] == .string(transport == "polling" ? "polling" : "websocket"))
         #expect(result["connected"] == Self.json(#"["/","/custom"]"#))
         #expect(result["back"] == Self.json(#"[1,"2",{"3":[true]}]"#))
         #expect(result["ack"] == Self.json(#"[4,"five",{"six":null}]"#))
@@ -99,6 +101,46 @@ struct SocketIOInteropTests {
         }
         // pingInterval 300 + pingTimeout 200: the silent client is dropped after about half a second.
         #expect((result["closed_after_ms"]?.integer ?? 0) < 1500)
+    }
+
+    @Test("HTTP long-polling and the upgrade, with the protocol's errors, CORS, limits and heartbeats")
+    func polling() throws {
+        let server = try EchoServer()
+        let result = try Self.python("socketio-5.0.4", "socketio_polling_raw.py", port: server.port)
+        #expect(result["open_status"] == .int(200) && result["open_content_type"] == .string("text/plain; charset=UTF-8"))
+        #expect(result["open_cors"] == .string("*"))
+        #expect(result["handshake"] == Self.json(#"{"upgrades":["websocket"],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#))
+        #expect(result["post_connect"] == Self.json(#"{"status":200,"body":"ok"}"#))
+        #expect(result["connected"] == .bool(true))
+        #expect(result["auth_event"] == .string(#"42["auth",{"token":"t"}]"#))
+        #expect(result["event"] == .string(#"42["message-back",1,"two"]"#))
+        #expect(result["ack"] == .string(#"431[{"a":[true]}]"#))
+        #expect(result["binary_header"] == .string(#"451-["message-back",{"_placeholder":true,"num":0}]"#))
+        #expect(result["binary_attachment_equal"] == .bool(true))
+        #expect(result["alive_after_heartbeats"] == .bool(true))
+        #expect(result["oversize_status"] == .int(413) && result["alive_after_oversize"] == .bool(true))
+        let unknownSession = Self.json(#"{"status":400,"body":{"code":1,"message":"Session ID unknown"}}"#)
+        let badRequest = Self.json(#"{"status":400,"body":{"code":3,"message":"Bad request"}}"#)
+        #expect(result["after_close"] == unknownSession)
+        #expect(result["errors"] == Self.json(#"""
+            {"no_transport":{"status":400,"body":{"code":0,"message":"Transport unknown"}},
+             "bad_transport":{"status":400,"body":{"code":0,"message":"Transport unknown"}},
+             "eio3":{"status":400,"body":{"code":5,"message":"Unsupported protocol version"}},
+             "no_eio":{"status":400,"body":{"code":5,"message":"Unsupported protocol version"}},
+             "post_handshake":{"status":400,"body":{"code":2,"message":"Bad handshake method"}},
+             "unknown_sid":{"status":400,"body":{"code":1,"message":"Session ID unknown"}},
+             "websocket_without_upgrade":{"status":400,"body":{"code":3,"message":"Bad request"}},
+             "put":{"status":400,"body":{"code":3,"message":"Bad request"}}}
+            """#))
+        #expect(result["preflight"] == Self.json(#"{"status":204,"origin":"*","methods":"GET, POST, OPTIONS","headers":"content-type"}"#))
+        #expect(result["invalid_packet"] == badRequest && result["after_invalid"] == unknownSession)
+        #expect(result["second_get"] == badRequest && result["first_get"] == .string("1"))
+        // pingInterval 300 + pingTimeout 200: about half a second.
+        #expect((result["silent_closed_after_ms"]?.integer ?? 0) >= 450 && (result["silent_closed_after_ms"]?.integer ?? 9999) < 1500)
+        #expect(result["probe_answer"] == .string("3probe") && result["released_poll"] == .string("6"))
+        #expect(result["upgraded_event"] == .string(#"42["message-back","over websocket"]"#))
+        #expect(result["poll_after_upgrade"] == badRequest)
+        #expect(result["second_websocket_closed"] == .bool(true))
     }
 
     /// Our client against the echo handlers in-process, with a 300 ms ping interval but timeouts that a

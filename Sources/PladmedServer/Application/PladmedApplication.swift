@@ -36,8 +36,12 @@ public enum PladmedApplication {
         now: @escaping @Sendable () -> Date = { Date() },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let socketServer = SocketIOServer(
+            configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
+            logger: logger)
         let router = Router()
         let routes = RouteTable()
+        router.add(middleware: socketServer.middleware())
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware())
@@ -50,9 +54,6 @@ public enum PladmedApplication {
             on: RouteTable.Recorder(transport: router, table: routes),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [AuthenticationMiddleware(store: store, tokens: tokens)])
-        let socketServer = SocketIOServer(
-            configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
-            logger: logger)
         ProbeEndpoint(
             store: store, registry: registry, tokens: tokens,
             ingestor: ResultIngestor(store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone),

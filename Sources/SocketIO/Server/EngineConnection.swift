@@ -3,16 +3,23 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 
-/// One Engine.IO session over a WebSocket: the open packet, heartbeats, Socket.IO packet decoding with
-/// binary attachments, namespace connections, events and acks in both directions. Any protocol violation
-/// closes the connection; the server goes on serving everyone else.
+/// One Engine.IO session, over HTTP long-polling (possibly upgraded to a WebSocket) or over a WebSocket from
+/// the start: the open packet, heartbeats, Socket.IO packet decoding with binary attachments, namespace
+/// connections, events and acks in both directions, and the per-session limits. Any protocol violation
+/// closes the session; the server goes on serving everyone else.
 actor EngineConnection {
+    /// How packets currently travel.
+    private enum Transport {
+        case polling
+        case websocket(WebSocketOutboundWriter)
+    }
+
     nonisolated let sessionID: String
     private let server: SocketIOServer
     private let handshake: Handshake
-    private let writer: WebSocketOutboundWriter
     private let logger: Logger
 
+    private var transport: Transport
     private var sockets: [String: Socket] = [:]
     private var assembler: PacketAssembler
     private var pongReceived = true
@@ -21,10 +28,20 @@ actor EngineConnection {
     private var closed = false
     private var timers: [Task<Void, Never>] = []
 
-    init(server: SocketIOServer, handshake: Handshake, writer: WebSocketOutboundWriter) {
+    // Polling: packets waiting for the next GET, the GET waiting for packets, a POST being read.
+    private var outbox: [EngineFrame] = []
+    private var poller: CheckedContinuation<[EngineFrame], Never>?
+    private var flushScheduled = false
+    private var posting = false
+    private var upgrading = false
+    /// Bytes queued for the client and not yet handed to the network (the buffered-bytes cap applies to it).
+    private var bufferedBytes = 0
+
+    /// A session on `transport`; `nil` writer means HTTP long-polling.
+    init(server: SocketIOServer, handshake: Handshake, webSocket writer: WebSocketOutboundWriter?) {
         self.server = server
         self.handshake = handshake
-        self.writer = writer
+        self.transport = writer.map(Transport.websocket) ?? .polling
         self.sessionID = Self.makeID()
         self.assembler = PacketAssembler(maxAttachments: server.configuration.maxAttachments)
         var logger = server.logger
@@ -37,19 +54,77 @@ actor EngineConnection {
         return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
     }
 
-    /// Serves the session until either side closes it.
-    func run(_ inbound: WebSocketInboundStream) async {
+    /// The open packet, and the heartbeat and connect timers started.
+    func open() -> EngineFrame {
         let configuration = server.configuration
-        let open = SocketIOValue.object([
-            "sid": .string(sessionID), "upgrades": .array([]),
-            "pingInterval": .int(Int(configuration.pingInterval.components.seconds * 1000 + configuration.pingInterval.components.attoseconds / 1_000_000_000_000_000)),
-            "pingTimeout": .int(Int(configuration.pingTimeout.components.seconds * 1000 + configuration.pingTimeout.components.attoseconds / 1_000_000_000_000_000)),
+        let upgrades: [SocketIOValue] = if case .polling = transport { [.string("websocket")] } else { [] }
+        let packet = SocketIOValue.object([
+            "sid": .string(sessionID), "upgrades": .array(upgrades),
+            "pingInterval": .int(configuration.pingInterval.milliseconds),
+            "pingTimeout": .int(configuration.pingTimeout.milliseconds),
             "maxPayload": .int(configuration.maxPayload),
         ])
-        await write(.text("0" + open.jsonText))
         startTimers()
+        return .text("0" + packet.jsonText)
+    }
+
+    // MARK: WebSocket
+
+    /// Serves a session that began on a WebSocket until either side closes it.
+    func run(_ inbound: WebSocketInboundStream) async {
+        await write(open())
+        var frames = inbound.messages(maxSize: server.configuration.maxPayload).makeAsyncIterator()
+        await serve(&frames)
+        await finish(reason: "transport close")
+    }
+
+    /// Takes over a polling session with a WebSocket: answers `2probe` with `3probe`, releases the pending
+    /// GET with a noop, and switches transports on `5`. A WebSocket that ends before `5` leaves the session on
+    /// polling.
+    func upgrade(_ inbound: WebSocketInboundStream, writer: WebSocketOutboundWriter) async {
+        guard case .polling = transport, !upgrading, !closed else {
+            try? await writer.close(.policyViolation, reason: "cannot upgrade this session")
+            return
+        }
+        upgrading = true
+        var frames = inbound.messages(maxSize: server.configuration.maxPayload).makeAsyncIterator()
+        var upgraded = false
         do {
-            for try await message in inbound.messages(maxSize: configuration.maxPayload) {
+            probing: while let message = try await frames.next(isolation: self) {
+                guard case .text(let text) = message else { break }
+                switch text {
+                case "2probe":
+                    try await writer.write(.text("3probe"))
+                    releasePoller(with: [.text("6")])
+                case "5":
+                    upgraded = true
+                    break probing
+                default:
+                    break probing
+                }
+            }
+        } catch {
+            logger.debug("upgrade abandoned", metadata: ["error": "\(error)"])
+        }
+        upgrading = false
+        guard upgraded, !closed else {
+            try? await writer.close(.normalClosure, reason: nil)
+            return
+        }
+        transport = .websocket(writer)
+        releasePoller(with: [.text("6")])
+        let queued = outbox
+        outbox = []
+        bufferedBytes = 0
+        for frame in queued { await write(frame) }
+        logger.debug("upgraded to websocket")
+        await serve(&frames)
+        await finish(reason: "transport close")
+    }
+
+    private func serve(_ frames: inout WebSocketInboundMessageStream.AsyncIterator) async {
+        do {
+            while let message = try await frames.next(isolation: self) {
                 guard !closed else { break }
                 switch message {
                 case .text(let text): try await receive(text: text)
@@ -62,7 +137,80 @@ actor EngineConnection {
         } catch {
             logger.debug("Socket.IO transport ended", metadata: ["error": "\(error)"])
         }
-        await finish(reason: "transport close")
+    }
+
+    // MARK: polling
+
+    /// Answers a polling GET: the queued packets, or those that arrive next. A second GET while one is
+    /// pending closes the session.
+    func poll() async -> Result<[EngineFrame], EngineRequestError> {
+        guard !closed, case .polling = transport else { return .failure(.badRequest) }
+        guard poller == nil else {
+            logger.info("closing Socket.IO connection", metadata: ["reason": "overlapping polling GET"])
+            await close(reason: "transport error")
+            return .failure(.badRequest)
+        }
+        if !outbox.isEmpty { return .success(takeOutbox()) }
+        if upgrading { return .success([.text("6")]) }
+        return .success(await withCheckedContinuation { poller = $0 })
+    }
+
+    /// Reads a polling POST's packets (joined with the record separator, binary ones as `b<base64>`). A second
+    /// POST while one is read, or an invalid packet, closes the session.
+    func post(_ body: ByteBuffer) async -> Result<Void, EngineRequestError> {
+        guard !closed, case .polling = transport else { return .failure(.badRequest) }
+        guard !posting else {
+            logger.info("closing Socket.IO connection", metadata: ["reason": "overlapping polling POST"])
+            await close(reason: "transport error")
+            return .failure(.badRequest)
+        }
+        posting = true
+        defer { posting = false }
+        do {
+            for part in body.readableBytesView.split(separator: 0x1E, omittingEmptySubsequences: false) {
+                if part.first == UInt8(ascii: "b") {
+                    guard let bytes = Data(base64Encoded: Data(part.dropFirst())) else {
+                        throw SocketIOProtocolError("invalid base64 in a binary packet")
+                    }
+                    try await receive(binary: Array(bytes))
+                } else {
+                    guard let text = String(validating: part, as: UTF8.self) else { throw SocketIOProtocolError("invalid UTF-8") }
+                    try await receive(text: text)
+                }
+            }
+            return .success(())
+        } catch {
+            logger.info("closing Socket.IO connection", metadata: ["reason": "\(error)"])
+            await close(reason: "parse error")
+            return .failure(.badRequest)
+        }
+    }
+
+    private func takeOutbox() -> [EngineFrame] {
+        defer {
+            outbox = []
+            bufferedBytes = 0
+        }
+        return outbox
+    }
+
+    private func releasePoller(with frames: [EngineFrame]) {
+        guard let poller else { return }
+        self.poller = nil
+        poller.resume(returning: frames)
+    }
+
+    /// Hands the queue to a waiting GET once the current packet (and its attachments) is queued.
+    private func schedulePollerFlush() {
+        guard poller != nil, !flushScheduled else { return }
+        flushScheduled = true
+        Task { await self.flushPoller() }
+    }
+
+    private func flushPoller() {
+        flushScheduled = false
+        guard poller != nil, !outbox.isEmpty else { return }
+        releasePoller(with: takeOutbox())
     }
 
     // MARK: receiving
@@ -71,7 +219,7 @@ actor EngineConnection {
         switch try EnginePacket(text: Substring(text)) {
         case .pong: pongReceived = true
         case .ping(let payload): await write(.text(EnginePacket.pong(payload).text!))
-        case .close: await close(reason: "client namespace disconnect")
+        case .close: await close(reason: "transport close", lastFrame: .text("6"))
         case .noop, .upgrade: break
         case .open, .binary: throw SocketIOProtocolError("unexpected Engine.IO packet from a client")
         case .message(let payload):
@@ -97,7 +245,7 @@ actor EngineConnection {
         case .event, .binaryEvent:
             guard let socket = sockets[packet.namespace] else { return }
             guard case .array(var values) = try packet.data?.reconstructed(with: attachments) ?? .array([]),
-                  case .string(let event) = values.removeFirst()
+                  !values.isEmpty, case .string(let event) = values.removeFirst()
             else { throw SocketIOProtocolError("event without a name") }
             let ack = packet.ackID.map { id in
                 let sent = Locked(false)
@@ -136,21 +284,22 @@ actor EngineConnection {
             logger.info("Socket.IO connect refused", metadata: ["namespace": "\(packet.namespace)", "reason": "\(message)"])
             return
         }
-        let socket = Socket(id: Self.makeID(), namespace: packet.namespace, handshake: presented, connection: self)
+        let socket = Socket(id: Self.makeID(), namespace: namespace, handshake: presented, connection: self)
         sockets[packet.namespace] = socket
+        namespace.add(socket)
         await write(.text("40" + prefix + SocketIOValue.object(["sid": .string(socket.id)]).jsonText))
         if let connection = handlers.connection { await connection(socket) }
     }
 
     // MARK: sending
 
-    /// Sends an event or ack, followed by its attachments, without interleaving other frames.
+    /// Sends an event or ack, followed by its attachments, without interleaving other packets.
     func send(kind: SocketPacket.Kind, namespace: String, ackID: Int?, values: [SocketIOValue]) async {
-        guard !closed else { return }
+        guard !closed, sockets[namespace] != nil || kind == .ack else { return }
         let (packet, attachments) = SocketPacket.encode(kind: kind, namespace: namespace, ackID: ackID, values: values)
         await write(.text("4" + packet.text))
         for attachment in attachments {
-            await write(.binary(ByteBuffer(bytes: attachment)))
+            await write(.binary(attachment))
         }
     }
 
@@ -174,12 +323,29 @@ actor EngineConnection {
         pendingAcks.removeValue(forKey: id)?.resume(throwing: error)
     }
 
-    private func write(_ frame: WebSocketOutboundWriter.OutboundFrame) async {
+    /// Queues (polling) or writes (WebSocket) one packet, closing the session when more than
+    /// `maxBufferedBytes` would wait for a slow client.
+    private func write(_ frame: EngineFrame) async {
         guard !closed else { return }
-        do {
-            try await writer.write(frame)
-        } catch {
+        bufferedBytes += frame.size
+        guard bufferedBytes <= server.configuration.maxBufferedBytes else {
+            logger.warning("closing Socket.IO connection", metadata: [
+                "reason": "more than \(server.configuration.maxBufferedBytes) bytes buffered for a slow client",
+            ])
             await close(reason: "transport error")
+            return
+        }
+        switch transport {
+        case .polling:
+            outbox.append(frame)
+            schedulePollerFlush()
+        case .websocket(let writer):
+            defer { bufferedBytes -= frame.size }
+            do {
+                try await writer.write(frame.webSocketFrame)
+            } catch {
+                await close(reason: "transport error")
+            }
         }
     }
 
@@ -230,24 +396,71 @@ actor EngineConnection {
         if notifyClient {
             await write(.text("41" + (namespace == "/" ? "" : namespace + ",")))
         }
+        server.registeredNamespace(namespace)?.remove(socket)
         if let handler = server.registeredNamespace(namespace)?.current.disconnect { await handler(socket, reason) }
     }
 
-    /// Closes the WebSocket; the run loop then finishes the session.
-    func close(reason: String) async {
+    /// Closes the session: the WebSocket is closed, or a pending GET receives what is queued and
+    /// `lastFrame` (a close packet when the server ends the session, a noop when the client did).
+    func close(reason: String, lastFrame: EngineFrame = .text("1")) async {
         guard !closed else { return }
-        try? await writer.close(.normalClosure, reason: nil)
         closed = true
+        switch transport {
+        case .polling: releasePoller(with: takeOutbox() + [lastFrame])
+        case .websocket(let writer): try? await writer.close(.normalClosure, reason: nil)
+        }
         await finish(reason: reason)
     }
 
+    private var finished = false
+
     private func finish(reason: String) async {
         closed = true
+        guard !finished else { return }
+        finished = true
+        server.forget(self)
         timers.forEach { $0.cancel() }
         timers = []
+        releasePoller(with: [.text("1")])
         for (id, continuation) in pendingAcks { continuation.resume(throwing: SocketIOError.disconnected); pendingAcks[id] = nil }
         for namespace in Array(sockets.keys) {
             await disconnect(namespace: namespace, reason: reason, notifyClient: false)
         }
+    }
+}
+
+/// An Engine.IO packet on its way to a client.
+enum EngineFrame: Sendable, Equatable {
+    case text(String)
+    case binary([UInt8])
+
+    var size: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.count
+        }
+    }
+
+    var webSocketFrame: WebSocketOutboundWriter.OutboundFrame {
+        switch self {
+        case .text(let text): .text(text)
+        case .binary(let bytes): .binary(ByteBuffer(bytes: bytes))
+        }
+    }
+
+    /// The polling payload: packets joined with the record separator, binary ones as `b<base64>`.
+    static func pollingPayload(_ frames: [EngineFrame]) -> String {
+        frames.map { frame in
+            switch frame {
+            case .text(let text): text
+            case .binary(let bytes): "b" + Data(bytes).base64EncodedString()
+            }
+        }.joined(separator: "\u{1E}")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

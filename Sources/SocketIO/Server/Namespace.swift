@@ -16,6 +16,13 @@ public final class Namespace: Sendable {
 
     public let name: String
     private let handlers = Locked(Handlers())
+    private let members = Locked(Members())
+
+    /// The sockets joined, and the rooms they are in.
+    struct Members {
+        var sockets: [String: Socket] = [:]
+        var rooms: [String: Set<String>] = [:]
+    }
 
     struct Handlers {
         var authorize: (@Sendable (Handshake) async -> ConnectDecision)?
@@ -50,6 +57,61 @@ public final class Namespace: Sendable {
     }
 
     var current: Handlers { handlers.withLock { $0 } }
+
+    // MARK: sockets and rooms
+
+    /// The sockets currently joined.
+    public var sockets: [Socket] { members.withLock { Array($0.sockets.values) } }
+
+    /// The ids of the sockets in `room`.
+    public func socketIDs(in room: String) -> Set<String> {
+        members.withLock { $0.rooms[room] ?? [] }
+    }
+
+    /// Sends event `event` to every socket of the namespace, or only to those in `room`, except `excluded`.
+    public func emit(_ event: String, _ arguments: [SocketIOValue] = [], to room: String? = nil, except excluded: Socket? = nil) async {
+        let targets = members.withLock { members in
+            let ids = room.map { members.rooms[$0] ?? [] } ?? Set(members.sockets.keys)
+            return ids.compactMap { members.sockets[$0] }.filter { $0.id != excluded?.id }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for socket in targets {
+                group.addTask { await socket.emit(event, arguments) }
+            }
+        }
+    }
+
+    func add(_ socket: Socket) {
+        members.withLock { $0.sockets[socket.id] = socket }
+    }
+
+    func remove(_ socket: Socket) {
+        members.withLock { members in
+            members.sockets.removeValue(forKey: socket.id)
+            for room in members.rooms.keys {
+                members.rooms[room]?.remove(socket.id)
+                if members.rooms[room]?.isEmpty == true { members.rooms.removeValue(forKey: room) }
+            }
+        }
+    }
+
+    func join(_ socket: Socket, room: String) {
+        members.withLock { members in
+            guard members.sockets[socket.id] != nil else { return }
+            members.rooms[room, default: []].insert(socket.id)
+        }
+    }
+
+    func leave(_ socket: Socket, room: String) {
+        members.withLock { members in
+            members.rooms[room]?.remove(socket.id)
+            if members.rooms[room]?.isEmpty == true { members.rooms.removeValue(forKey: room) }
+        }
+    }
+
+    func rooms(of socket: Socket) -> Set<String> {
+        members.withLock { members in Set(members.rooms.filter { $0.value.contains(socket.id) }.keys) }
+    }
 }
 
 /// What a client presented when it connected.

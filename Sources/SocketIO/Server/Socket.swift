@@ -10,13 +10,28 @@ public final class Socket: Sendable {
     public var sessionID: String { connection.sessionID }
 
     let connection: EngineConnection
+    private let home: Namespace
 
-    init(id: String, namespace: String, handshake: Handshake, connection: EngineConnection) {
+    init(id: String, namespace: Namespace, handshake: Handshake, connection: EngineConnection) {
         self.id = id
-        self.namespace = namespace
+        self.namespace = namespace.name
+        self.home = namespace
         self.handshake = handshake
         self.connection = connection
     }
+
+    /// Joins `room` of its namespace (rooms are left on disconnect).
+    public func join(_ room: String) {
+        home.join(self, room: room)
+    }
+
+    /// Leaves `room`.
+    public func leave(_ room: String) {
+        home.leave(self, room: room)
+    }
+
+    /// The rooms joined.
+    public var rooms: Set<String> { home.rooms(of: self) }
 
     /// Sends event `event` with `arguments` (binary values travel as attachments).
     public func emit(_ event: String, _ arguments: [SocketIOValue] = []) async {
