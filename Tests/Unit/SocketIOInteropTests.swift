@@ -12,16 +12,21 @@ import Testing
 /// current 5.x) and by a raw websocket client checking the protocol's edges.
 @Suite("Socket.IO server against python-socketio", .serialized)
 struct SocketIOInteropTests {
-    /// `socketio-echo` on a free port, stopped when released.
+    /// An echo server on a free port (`socketio-echo`, or python-socketio's with `python: true`), stopped
+    /// when released.
     final class EchoServer: @unchecked Sendable {
         let process = Process()
         let port: Int
 
-        init() throws {
-            let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("socketio-echo")
-            process.executableURL = binary
-            process.arguments = ["0"]
+        init(python: Bool = false) throws {
+            if python {
+                process.executableURL = Repository.file(".venv/socketio-current/bin/python")
+                process.arguments = [Repository.file("scripts/socketio_echo_server.py").path, "0"]
+            } else {
+                process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+                    .appendingPathComponent("socketio-echo")
+                process.arguments = ["0"]
+            }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -29,7 +34,7 @@ struct SocketIOInteropTests {
             var buffer = ""
             while !buffer.contains("listening on") {
                 let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw Oracle.Failure(description: "socketio-echo exited: \(buffer)") }
+                guard !chunk.isEmpty else { throw Oracle.Failure(description: "the echo server exited: \(buffer)") }
                 buffer += String(decoding: chunk, as: UTF8.self)
             }
             let line = buffer.split(separator: "\n").first { $0.hasPrefix("listening on") } ?? ""
@@ -40,7 +45,8 @@ struct SocketIOInteropTests {
         }
 
         deinit {
-            process.terminate()
+            // Python children started from the test process ignore SIGTERM (as the probe driver notes): kill.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
     }
@@ -158,7 +164,24 @@ struct SocketIOInteropTests {
         }
     }
 
-    static func exerciseClient(url: String) async throws {
+    @Test("our Swift client against python-socketio's server: the same cases, and reconnection")
+    func swiftClientAgainstPython() async throws {
+        let server = try EchoServer(python: true)
+        let url = "http://127.0.0.1:\(server.port)"
+        try await Self.exerciseClient(url: url, refusal: .string("Unable to connect"))
+        // Dropped by the server, the client comes back with its reconnection policy.
+        let client = SocketIOClient(options: .init(url: url, reconnection: ReconnectionPolicy(initialDelay: .milliseconds(50))))
+        try await client.connect()
+        try await client.emit("kick")
+        #expect(await SocketIOServerTests.eventually {
+            let reconnections = await client.reconnections, connected = await client.isConnected
+            return reconnections == 1 && connected
+        })
+        #expect(try await client.emitWithAck("message-with-ack", [.string("back")]) == [.string("back")])
+        await client.disconnect()
+    }
+
+    static func exerciseClient(url: String, refusal: SocketIOValue = .object(["message": .string("Invalid namespace")])) async throws {
         let client = SocketIOClient(options: .init(url: url, auth: .object(["token": .string("abc")])))
         let received = Mutex<[String: [[SocketIOValue]]]>([:])
         for event in ["auth", "message-back"] {
@@ -185,7 +208,7 @@ struct SocketIOInteropTests {
         await custom.disconnect()
 
         let refused = SocketIOClient(options: .init(url: url, namespace: "/random"))
-        await #expect(throws: SocketIOClient.ConnectError.refused(.object(["message": .string("Invalid namespace")]))) {
+        await #expect(throws: SocketIOClient.ConnectError.refused(refusal)) {
             try await refused.connect()
         }
     }

@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 
 /// A Socket.IO 5 client over WebSocket (Engine.IO 4): connects to one namespace with query, headers and an
-/// auth payload, answers heartbeats, sends events with and without acks, binary both ways.
+/// auth payload, answers heartbeats, sends events with and without acks, binary both ways, and (when
+/// ``Options/reconnection`` is set) reconnects after losing an established connection.
 public final class SocketIOClient: Sendable {
     /// Where and how to connect.
     public struct Options: Sendable {
@@ -18,13 +19,19 @@ public final class SocketIOClient: Sendable {
         public var auth: SocketIOValue?
         public var namespace: String = "/"
         public var maxFrameSize: Int = 16 << 20
+        /// Reconnecting after an established connection is lost; `nil` (the default) never reconnects.
+        public var reconnection: ReconnectionPolicy?
 
-        public init(url: String, query: [String: String] = [:], headers: HTTPFields = [:], auth: SocketIOValue? = nil, namespace: String = "/") {
+        public init(
+            url: String, query: [String: String] = [:], headers: HTTPFields = [:], auth: SocketIOValue? = nil, namespace: String = "/",
+            reconnection: ReconnectionPolicy? = nil
+        ) {
             self.url = url
             self.query = query
             self.headers = headers
             self.auth = auth
             self.namespace = namespace
+            self.reconnection = reconnection
         }
 
         var webSocketURL: String {
@@ -81,6 +88,34 @@ public final class SocketIOClient: Sendable {
     public var isConnected: Bool {
         get async { await connection.isConnected }
     }
+
+    /// How many times the client has joined the namespace again after losing its connection.
+    public var reconnections: Int {
+        get async { await connection.reconnections }
+    }
+}
+
+/// When and how often a client tries to reconnect: exponential backoff from `initialDelay`, doubling up to
+/// `maxDelay`, each delay randomised by ±`jitter` (a fraction), at most `maxAttempts` tries in a row.
+public struct ReconnectionPolicy: Sendable, Equatable {
+    public var maxAttempts: Int
+    public var initialDelay: Duration
+    public var maxDelay: Duration
+    public var jitter: Double
+
+    public init(maxAttempts: Int = .max, initialDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(5), jitter: Double = 0.5) {
+        self.maxAttempts = maxAttempts
+        self.initialDelay = initialDelay
+        self.maxDelay = maxDelay
+        self.jitter = jitter
+    }
+
+    /// The wait before try number `attempt` (from 1).
+    public func delay(before attempt: Int, random: Double = Double.random(in: -1...1)) -> Duration {
+        let doubled = initialDelay * Double(1 << min(max(attempt - 1, 0), 30))
+        let capped = min(doubled, maxDelay)
+        return capped * max(0, 1 + jitter * random)
+    }
 }
 
 /// The client side of one Engine.IO session.
@@ -94,19 +129,25 @@ actor ClientConnection {
     private var nextAckID = 0
     private var assembler = PacketAssembler(maxAttachments: 64)
     private(set) var isConnected = false
+    private(set) var reconnections = 0
     private var runner: Task<Void, Never>?
+    /// Set by ``disconnect()``: the loss was asked for, so no reconnection.
+    private var closedByUser = false
+    private var everConnected = false
 
     struct ClientOptionsSnapshot: Sendable {
         let url: String
         let namespace: String
         let auth: SocketIOValue?
         let configuration: WebSocketClientConfiguration
+        let reconnection: ReconnectionPolicy?
     }
 
     init(options: SocketIOClient.Options, logger: Logger) {
         self.options = ClientOptionsSnapshot(
             url: options.webSocketURL, namespace: options.namespace, auth: options.auth,
-            configuration: WebSocketClientConfiguration(maxFrameSize: options.maxFrameSize, additionalHeaders: options.headers))
+            configuration: WebSocketClientConfiguration(maxFrameSize: options.maxFrameSize, additionalHeaders: options.headers),
+            reconnection: options.reconnection)
         self.logger = logger
     }
 
@@ -115,25 +156,43 @@ actor ClientConnection {
     }
 
     func connect() async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
+        closedByUser = false
+        return try await withCheckedThrowingContinuation { continuation in
             connectWaiter = continuation
-            let options = self.options, logger = self.logger
-            runner = Task {
-                do {
-                    try await WebSocketClient.connect(url: options.url, configuration: options.configuration, logger: logger) { inbound, outbound, _ in
-                        await self.attach(outbound)
-                        for try await message in inbound.messages(maxSize: options.configuration.maxFrameSize) {
-                            switch message {
-                            case .text(let text): try await self.receive(text: text)
-                            case .binary(let buffer): try await self.receive(binary: Array(buffer.readableBytesView))
-                            }
-                        }
+            runner = Task { await self.runSessions() }
+        }
+    }
+
+    /// One session, then (when the policy allows and the loss was not asked for) new ones with backoff.
+    private func runSessions() async {
+        var attempt = 0
+        while true {
+            let joinedBefore = reconnections + (everConnected ? 1 : 0)
+            await runSession()
+            await finish()
+            if reconnections + (everConnected ? 1 : 0) > joinedBefore { attempt = 0 }
+            guard let policy = options.reconnection, everConnected, !closedByUser, attempt < policy.maxAttempts else { return }
+            attempt += 1
+            logger.debug("Socket.IO client reconnecting", metadata: ["attempt": "\(attempt)"])
+            try? await Task.sleep(for: policy.delay(before: attempt))
+            guard !closedByUser else { return }
+        }
+    }
+
+    private func runSession() async {
+        let options = self.options, logger = self.logger
+        do {
+            try await WebSocketClient.connect(url: options.url, configuration: options.configuration, logger: logger) { inbound, outbound, _ in
+                await self.attach(outbound)
+                for try await message in inbound.messages(maxSize: options.configuration.maxFrameSize) {
+                    switch message {
+                    case .text(let text): try await self.receive(text: text)
+                    case .binary(let buffer): try await self.receive(binary: Array(buffer.readableBytesView))
                     }
-                } catch {
-                    logger.debug("Socket.IO client transport ended", metadata: ["error": "\(error)"])
                 }
-                await self.finish()
             }
+        } catch {
+            logger.debug("Socket.IO client transport ended", metadata: ["error": "\(error)"])
         }
     }
 
@@ -167,6 +226,8 @@ actor ClientConnection {
         switch packet.kind {
         case .connect:
             isConnected = true
+            if everConnected { reconnections += 1 }
+            everConnected = true
             connectWaiter?.resume(returning: packet.data?["sid"]?.string ?? "")
             connectWaiter = nil
         case .connectError:
@@ -218,6 +279,7 @@ actor ClientConnection {
     }
 
     func disconnect() async {
+        closedByUser = true
         if isConnected { try? await writer?.write(.text("41" + prefix)) }
         try? await writer?.close(.normalClosure, reason: nil)
         await finish()
@@ -225,6 +287,8 @@ actor ClientConnection {
 
     private func finish() async {
         isConnected = false
+        writer = nil
+        assembler = PacketAssembler(maxAttachments: 64)
         connectWaiter?.resume(throwing: SocketIOClient.ConnectError.closed)
         connectWaiter = nil
         for (id, continuation) in pendingAcks {

@@ -1,0 +1,162 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWebSocket
+import JSONValues
+import NIOCore
+import PladmedCore
+import SocketIO
+import Testing
+
+/// The server's rooms, broadcast and limits, and the client's reconnection, in-process over real sockets.
+@Suite("Socket.IO rooms, limits and reconnection")
+struct SocketIOServerTests {
+    /// A server with test handlers: `join` (room, acked), `shout` (to a room, or everyone but the sender),
+    /// `kick` (the server closes the connection), `flood` (ten 50 kB events), `echo` (acked).
+    static func withServer(
+        _ configuration: SocketIOServer.Configuration = .init(pingInterval: .seconds(1), pingTimeout: .seconds(5)),
+        _ body: @escaping @Sendable (SocketIOServer, any TestClientProtocol, String) async throws -> Void
+    ) async throws {
+        let server = SocketIOServer(configuration: configuration)
+        let namespace = server.namespace("/")
+        namespace.on("join") { socket, arguments, ack in
+            if let room = arguments.first?.string { socket.join(room) }
+            await ack?([.array(socket.rooms.sorted().map(SocketIOValue.string))])
+        }
+        namespace.on("shout") { socket, arguments, _ in
+            await namespace.emit("shouted", arguments, to: arguments.last?.string, except: arguments.last == nil ? socket : nil)
+        }
+        namespace.on("kick") { socket, _, _ in await socket.close() }
+        namespace.on("flood") { socket, _, _ in
+            for _ in 0..<10 { await socket.emit("flood", [.string(String(repeating: "x", count: 50_000))]) }
+        }
+        namespace.on("echo") { _, arguments, ack in await ack?(arguments) }
+        let router = Router()
+        router.add(middleware: server.middleware())
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(configuration: server.webSocketConfiguration, shouldUpgrade: server.shouldUpgrade),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            try await body(server, client, "http://127.0.0.1:\(client.port!)")
+        }
+    }
+
+    static func connectedClient(_ url: String, reconnection: ReconnectionPolicy? = nil) async throws -> (SocketIOClient, Mutex<[[SocketIOValue]]>) {
+        let client = SocketIOClient(options: .init(url: url, reconnection: reconnection))
+        let heard = Mutex<[[SocketIOValue]]>([])
+        await client.on("shouted") { arguments, _ in heard.withLock { $0.append(arguments) } }
+        try await client.connect()
+        return (client, heard)
+    }
+
+    static func eventually(_ seconds: Double = 5, _ condition: @Sendable () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+
+    @Test("rooms: emits reach the room's sockets only; broadcasts reach everyone but the sender; rooms are left on disconnect")
+    func rooms() async throws {
+        try await Self.withServer { server, _, url in
+            let (alice, aliceHeard) = try await Self.connectedClient(url)
+            let (bob, bobHeard) = try await Self.connectedClient(url)
+            let (carol, carolHeard) = try await Self.connectedClient(url)
+            #expect(try await alice.emitWithAck("join", [.string("lab")]) == [.array([.string("lab")])])
+            #expect(try await bob.emitWithAck("join", [.string("lab")]) == [.array([.string("lab")])])
+            #expect(server.namespace("/").socketIDs(in: "lab").count == 2)
+
+            try await carol.emit("shout", [.string("hello lab"), .string("lab")])
+            #expect(await Self.eventually { aliceHeard.withLock { $0.count } == 1 && bobHeard.withLock { $0.count } == 1 })
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(carolHeard.withLock { $0 }.isEmpty)
+            #expect(aliceHeard.withLock { $0 } == [[.string("hello lab"), .string("lab")]])
+
+            try await alice.emit("shout", [])
+            #expect(await Self.eventually { bobHeard.withLock { $0.count } == 2 && carolHeard.withLock { $0.count } == 1 })
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(aliceHeard.withLock { $0.count } == 1)
+
+            await bob.disconnect()
+            #expect(await Self.eventually { server.namespace("/").socketIDs(in: "lab").count == 1 })
+            #expect(server.namespace("/").sockets.count == 2)
+            await alice.disconnect()
+            await carol.disconnect()
+        }
+    }
+
+    @Test("a client with a reconnection policy comes back after the server drops it, and not after disconnect()")
+    func reconnection() async throws {
+        try await Self.withServer { _, _, url in
+            let policy = ReconnectionPolicy(maxAttempts: 5, initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+            let (client, _) = try await Self.connectedClient(url, reconnection: policy)
+            try await client.emit("kick")
+            #expect(await Self.eventually {
+                let reconnections = await client.reconnections, connected = await client.isConnected
+                return reconnections == 1 && connected
+            })
+            #expect(try await client.emitWithAck("echo", [.string("again")]) == [.string("again")])
+            await client.disconnect()
+            try await Task.sleep(for: .milliseconds(500))
+            let connected = await client.isConnected, reconnections = await client.reconnections
+            #expect(!connected && reconnections == 1)
+
+            let (plain, _) = try await Self.connectedClient(url)
+            try await plain.emit("kick")
+            #expect(await Self.eventually { await !plain.isConnected })
+            try await Task.sleep(for: .milliseconds(300))
+            let plainConnected = await plain.isConnected, plainReconnections = await plain.reconnections
+            #expect(!plainConnected && plainReconnections == 0)
+        }
+    }
+
+    @Test("the reconnection delay backs off exponentially up to the cap, within the jitter")
+    func backoff() {
+        let policy = ReconnectionPolicy(initialDelay: .milliseconds(100), maxDelay: .seconds(1), jitter: 0.5)
+        #expect(policy.delay(before: 1, random: 0) == .milliseconds(100))
+        #expect(policy.delay(before: 3, random: 0) == .milliseconds(400))
+        #expect(policy.delay(before: 10, random: 0) == .seconds(1))
+        #expect(policy.delay(before: 2, random: 1) == .milliseconds(300))
+        #expect(policy.delay(before: 2, random: -1) == .milliseconds(100))
+    }
+
+    @Test("a slow polling client that lets more than maxBufferedBytes pile up is closed; others are served")
+    func bufferedBytesCap() async throws {
+        let configuration = SocketIOServer.Configuration(pingInterval: .seconds(5), pingTimeout: .seconds(5), maxBufferedBytes: 200_000)
+        try await Self.withServer(configuration) { server, http, url in
+            let open = try await http.execute(uri: "/socket.io/?EIO=4&transport=polling", method: .get)
+            let handshake = try JSONValue(parsing: String(buffer: open.body).dropFirst())
+            let sid = try #require(handshake["sid"]?.string)
+            let session = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
+            #expect(try await http.execute(uri: session, method: .post, body: ByteBuffer(string: "40")).status == .ok)
+            #expect(String(buffer: try await http.execute(uri: session, method: .get).body).hasPrefix("40{"))
+            // Ten 50 kB events without a GET to take them: past 200 kB the session is closed.
+            #expect(try await http.execute(uri: session, method: .post, body: ByteBuffer(string: #"42["flood"]"#)).status == .ok)
+            #expect(await Self.eventually { server.sessionCount == 0 })
+            let after = try await http.execute(uri: session, method: .get)
+            #expect(after.status == .badRequest && String(buffer: after.body) == #"{"code":1,"message":"Session ID unknown"}"#)
+            // Everyone else is still served.
+            let (other, _) = try await Self.connectedClient(url)
+            #expect(try await other.emitWithAck("echo", [.int(1)]) == [.int(1)])
+            await other.disconnect()
+        }
+    }
+
+    @Test("a binary packet announcing more attachments than allowed closes the session")
+    func tooManyAttachments() async throws {
+        let configuration = SocketIOServer.Configuration(pingInterval: .seconds(5), pingTimeout: .seconds(5), maxAttachments: 2)
+        try await Self.withServer(configuration) { server, http, _ in
+            let open = try await http.execute(uri: "/socket.io/?EIO=4&transport=polling", method: .get)
+            let sid = try #require(try JSONValue(parsing: String(buffer: open.body).dropFirst())["sid"]?.string)
+            let session = "/socket.io/?EIO=4&transport=polling&sid=\(sid)"
+            #expect(try await http.execute(uri: session, method: .post, body: ByteBuffer(string: "40")).status == .ok)
+            let packet = #"453-["echo",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}]"#
+            let refused = try await http.execute(uri: session, method: .post, body: ByteBuffer(string: packet))
+            #expect(refused.status == .badRequest)
+            #expect(server.sessionCount == 0)
+        }
+    }
+}
