@@ -5,7 +5,7 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-socketio tsan start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
@@ -29,6 +29,15 @@ bench-warts: prerequisites
 bench-ingest: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
+
+# The Socket.IO and probe tests under ThreadSanitizer, in their own build folder.
+tsan: venv
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry'
+
+bench-socketio: prerequisites
+	$(SWIFT) build -c release --product pladmed-bench
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench socketio
 
 fmt:
 	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests

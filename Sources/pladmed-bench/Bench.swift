@@ -10,7 +10,7 @@ import Glibc
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [WartsBench.self, IngestBench.self])
+        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [WartsBench.self, IngestBench.self, SocketIOBench.self, SocketIOBenchServer.self])
 }
 
 /// `pladmed-bench warts DIR`: results per second decoding the warts fixtures in-process (to JSON values and

@@ -19,11 +19,25 @@ struct Serve: AsyncParsableCommand {
             logger.warning("SECRET_KEY is not set: signing tokens with the development secret")
         }
         let store = try PladmedApplication.openStore(configuration)
-        logger.info("store opened", metadata: ["driver": "\(store.driverName)", "path": "\(configuration.sqlitePath)"])
+        logger.info("store opened", metadata: [
+            "driver": "\(store.driverName)",
+            "at": "\(configuration.store == .sqlite ? configuration.sqlitePath : Self.redacted(configuration.mongoURI))",
+        ])
+        // An unreachable MongoDB does not stop the server: /health says so and requests answer 503 until it is back.
+        let preparing = Task { try await PladmedApplication.prepare(store, logger: logger, retrying: true) }
+        defer { preparing.cancel() }
         let app = try PladmedApplication.make(
             configuration: configuration, store: store, registry: ProbeRegistry(), logger: logger,
             onServerRunning: { port in logger.info("serving", metadata: ["host": "\(configuration.host)", "port": "\(port)"]) })
         try await app.runService()
+    }
+
+    /// The URI without its password, for logs.
+    static func redacted(_ uri: String) -> String {
+        guard let at = uri.lastIndex(of: "@"), let scheme = uri.range(of: "://") else { return uri }
+        let credentials = uri[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return uri }
+        return String(uri[..<colon]) + ":***" + String(uri[at...])
     }
 
     private func makeLogger(_ configuration: ServerConfiguration) throws -> Logger {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PladmedCore
 import PladmedServer
 
@@ -24,6 +25,7 @@ struct Superuser: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.resolve()
             let store = try PladmedApplication.openStore(configuration)
+            try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed"), retrying: false)
             do {
                 let (email, password) = try AccountRules.validate(email: email, password: password, checkStrength: true)
                 let user = try await store.createUser(email: email, passwordHash: PasswordHasher().hash(password), isSuperuser: true)

@@ -21,6 +21,24 @@ struct ConfigurationTests {
         #expect(try ServerConfiguration(environment: ["FLASK_ENV": "production", "PLADMED_ENV": "development"]).production == false)
     }
 
+    @Test("MongoDB: MONGODB_URI as given, or a URI from the original's MONGO_* names")
+    func mongo() throws {
+        #expect(try ServerConfiguration(environment: [:]).mongoURI == "mongodb://localhost:27017/pladmed")
+        #expect(try ServerConfiguration(environment: [:]).mongoWriteConcern == "majority")
+        let parts = try ServerConfiguration(environment: [
+            "MONGO_USERNAME": "root", "MONGO_PASSWORD": "p@ss:w/rd", "MONGO_HOST": "db", "MONGO_PORT": "27018", "MONGO_DATABASE": "measure",
+        ])
+        #expect(parts.mongoURI == "mongodb://root:p%40ss%3Aw%2Frd@db:27018/measure?authSource=admin")
+        let uri = "mongodb://a:b@h1:1,h2:2/pladmed?replicaSet=rs0&tls=true"
+        #expect(try ServerConfiguration(environment: ["MONGODB_URI": uri, "MONGO_HOST": "ignored"]).mongoURI == uri)
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["MONGODB_URI": "http://x"]) }
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["MONGO_PORT": "x"]) }
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration(environment: ["DATABASE": "mongo", "MONGO_WRITE_CONCERN": "most"]).validate()
+        }
+        try ServerConfiguration(environment: ["DATABASE": "mongo", "MONGO_WRITE_CONCERN": "1"]).validate()
+    }
+
     @Test("bad values and unsafe production set-ups are refused with a reason")
     func refusals() throws {
         #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["PORT": "http"]) }

@@ -10,12 +10,18 @@ struct StoreTests {
     /// A store to test and what keeps it alive.
     struct Subject: Sendable, CustomTestStringConvertible {
         let name: String
-        let make: @Sendable (TemporaryDirectory) throws -> any Store
+        let make: @Sendable (TemporaryDirectory) async throws -> any Store
         var testDescription: String { name }
     }
 
+    /// SQLite on a temporary file; MongoDB on a fresh database of the shared SecantusDB server.
     static let drivers = [
         Subject(name: "sqlite") { try SQLiteStore(path: $0.path("nested/dir/pladmed.sqlite")) },
+        Subject(name: "mongo (SecantusDB)") { _ in
+            let store = MongoStore(connection: try MongoConnection(uri: try SecantusServer.shared().uri()))
+            try await store.prepare()
+            return store
+        },
     ]
 
     static let here = Location(latitude: -34.6, longitude: -58.4)
@@ -28,7 +34,7 @@ struct StoreTests {
     @Test("users: unique email, lookups, credits", arguments: drivers)
     func users(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "alice@example.com", passwordHash: "h", isSuperuser: false)
         #expect(alice.credits == 0)
         await #expect(throws: PladmedError.emailTaken) {
@@ -45,7 +51,7 @@ struct StoreTests {
     @Test("probes keep registration order and owner", arguments: drivers)
     func probes(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
         let bob = try await store.createUser(email: "b@example.com", passwordHash: "h", isSuperuser: false)
         let first = try await store.createProbe(owner: alice.id, location: Self.here)
@@ -59,7 +65,7 @@ struct StoreTests {
     @Test("operations charge atomically and read back with their probes", arguments: drivers)
     func operations(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: alice.id, location: Self.here)
         await #expect(throws: PladmedError.notEnoughCredits) { try await store.createOperation(newOperation(alice, probe, credits: 1)) }
@@ -78,7 +84,7 @@ struct StoreTests {
     @Test("100 concurrent spends never overdraw", arguments: drivers)
     func concurrentSpends(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: alice.id, location: Self.here)
         _ = try await store.addCredits(37, to: alice.id)
@@ -96,7 +102,7 @@ struct StoreTests {
     @Test("results: stored once per unique code, owner rewarded in the same step", arguments: drivers)
     func results(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
         let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: owner.id, location: Self.here)
@@ -117,7 +123,7 @@ struct StoreTests {
     @Test("concurrent uploads of one unique code store it once", arguments: drivers)
     func concurrentDuplicates(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: owner.id, location: Self.here)
         _ = try await store.addCredits(1, to: owner.id)
@@ -136,7 +142,7 @@ struct StoreTests {
     @Test("deleteAll wipes data but keeps the unique email constraint", arguments: drivers)
     func deleteAll(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try subject.make(folder)
+        let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
         _ = try await store.createProbe(owner: alice.id, location: Self.here)
         try await store.deleteAll()

@@ -13,13 +13,33 @@ import SocketIO
 /// Builds the pladmed application: the generated REST API on a Hummingbird router with CORS, JSON errors and
 /// token checks, and the probes' Socket.IO endpoint at `/socket.io/` on the same port.
 public enum PladmedApplication {
-    /// Opens the store `configuration` names.
+    /// Opens the store `configuration` names. MongoDB connects lazily: call ``prepare(_:logger:retrying:)``.
     public static func openStore(_ configuration: ServerConfiguration) throws -> any Store {
         switch configuration.store {
         case .sqlite:
             return try SQLiteStore(path: configuration.sqlitePath)
         case .mongo:
-            throw ConfigurationError("DATABASE=mongo: the MongoDB store is not part of this build; use DATABASE=sqlite")
+            let writeConcern = MongoConnection.WriteConcern(configuration.mongoWriteConcern) ?? .majority
+            return MongoStore(connection: try MongoConnection(uri: configuration.mongoURI, writeConcern: writeConcern))
+        }
+    }
+
+    /// Makes `store` ready (MongoDB: its indexes). With `retrying`, an unreachable database is logged and
+    /// tried again with backoff (1 s doubling to 30 s) until it answers; without, the error is thrown.
+    public static func prepare(_ store: any Store, logger: Logger, retrying: Bool) async throws {
+        guard let mongo = store as? MongoStore else { return }
+        var delay = Duration.seconds(1)
+        while true {
+            do {
+                try await mongo.prepare()
+                logger.info("MongoDB ready", metadata: ["database": "\(mongo.connection.databaseName)"])
+                return
+            } catch let error as MongoError {
+                guard retrying, case .unavailable = error else { throw error }
+                logger.error("MongoDB unreachable; /health reports it; retrying", metadata: ["error": "\(error)", "in": "\(delay)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(30))
+            }
         }
     }
 

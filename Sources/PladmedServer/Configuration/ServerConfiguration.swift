@@ -20,6 +20,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var store: StoreKind
     /// The SQLite file (`PLADMED_SQLITE_PATH`).
     public var sqlitePath: String
+    /// The MongoDB URI: `MONGODB_URI` as given (TLS and replica-set options pass through), or one built from
+    /// the original's `MONGO_USERNAME`, `MONGO_PASSWORD`, `MONGO_HOST`, `MONGO_PORT`, `MONGO_DATABASE`.
+    public var mongoURI: String
+    /// The write concern of every MongoDB write (`MONGO_WRITE_CONCERN`: `majority`, the default, or a number).
+    public var mongoWriteConcern: String
     /// A file that receives the log besides standard error (`LOG_FILE`).
     public var logFile: String?
     /// Whether this is a production server (`PLADMED_ENV` or `FLASK_ENV` equal to `production`).
@@ -53,6 +58,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             store = kind
         }
         sqlitePath = environment["PLADMED_SQLITE_PATH"] ?? "data/pladmed.sqlite"
+        mongoURI = try Self.mongoURI(environment)
+        mongoWriteConcern = environment["MONGO_WRITE_CONCERN"].flatMap { $0.isEmpty ? nil : $0 } ?? "majority"
         logFile = environment["LOG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let mode = environment["PLADMED_ENV"] ?? environment["FLASK_ENV"] ?? "development"
         production = mode.lowercased() == "production"
@@ -60,6 +67,30 @@ public struct ServerConfiguration: Sendable, Equatable {
         maxResultBytes = try Self.size(environment, "PLADMED_MAX_RESULT_BYTES", default: 64 << 20)
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
+    }
+
+    /// `MONGODB_URI`, or `mongodb://[user:password@]host:port/database` from the parts (credentials are
+    /// checked against the `admin` database, as pymongo's client did for the original).
+    static func mongoURI(_ environment: [String: String]) throws -> String {
+        if let uri = environment["MONGODB_URI"], !uri.isEmpty {
+            guard uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") else {
+                throw ConfigurationError("MONGODB_URI must start with mongodb:// or mongodb+srv://")
+            }
+            return uri
+        }
+        func value(_ name: String, _ fallback: String) -> String { environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback }
+        let host = value("MONGO_HOST", "localhost"), database = value("MONGO_DATABASE", "pladmed")
+        let port = value("MONGO_PORT", "27017")
+        guard let number = Int(port), (1...65535).contains(number) else { throw ConfigurationError("MONGO_PORT must be a port number, got '\(port)'") }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        var credentials = "", options = ""
+        if let user = environment["MONGO_USERNAME"], !user.isEmpty {
+            let password = environment["MONGO_PASSWORD"] ?? ""
+            credentials = (user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user) + ":"
+                + (password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password) + "@"
+            options = "?authSource=admin"
+        }
+        return "mongodb://\(credentials)\(host):\(number)/\(database)\(options)"
     }
 
     private static func size(_ environment: [String: String], _ name: String, default value: Int) throws -> Int {
@@ -75,8 +106,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw ConfigurationError(
                 "refusing to start in production with the default SECRET_KEY; set SECRET_KEY to the deployment's secret")
         }
-        if store == .mongo {
-            throw ConfigurationError("DATABASE=mongo: the MongoDB store is not part of this build; use DATABASE=sqlite")
+        if store == .mongo && !(mongoWriteConcern == "majority" || Int(mongoWriteConcern).map { $0 >= 0 } == true) {
+            throw ConfigurationError("MONGO_WRITE_CONCERN must be majority or a number of nodes, got '\(mongoWriteConcern)'")
         }
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OpenAPIRuntime
 import PladmedCore
+import PladmedStorage
 
 /// Turns every error into a JSON answer `{"Error": message}`: domain errors with their status, request bodies
 /// that do not decode with a 400 naming the field, unknown routes 404, known routes with another method 405,
@@ -28,6 +29,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as ServerError:
             if let domain = error.underlyingError as? PladmedError {
                 return Self.json(status: domain.status, message: domain.message)
+            }
+            if let mongo = error.underlyingError as? MongoError, case .unavailable = mongo {
+                context.logger.error("database unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(mongo)"])
+                return Self.json(status: 503, message: "The database is unavailable, try again later")
             }
             if let decoding = error.underlyingError as? DecodingError {
                 if Self.contractValidatedOperations.contains(error.operationID) {

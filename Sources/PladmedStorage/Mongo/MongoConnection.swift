@@ -1,0 +1,221 @@
+import CLibMongoC
+import Foundation
+import NIOPosix
+import PladmedCore
+
+/// What went wrong talking to MongoDB.
+public enum MongoError: Error, Equatable, CustomStringConvertible {
+    /// A unique index refused the write (server code 11000).
+    case duplicateKey(String)
+    /// No server could be reached or selected, or the connection broke.
+    case unavailable(String)
+    /// The URI could not be parsed.
+    case invalidURI(String)
+    /// Any other error the server or driver reported.
+    case failed(domain: UInt32, code: UInt32, message: String)
+
+    public var description: String {
+        switch self {
+        case .duplicateKey(let message): "duplicate key: \(message)"
+        case .unavailable(let message): "MongoDB unavailable: \(message)"
+        case .invalidURI(let message): "invalid MongoDB URI: \(message)"
+        case .failed(let domain, let code, let message): "MongoDB error \(domain).\(code): \(message)"
+        }
+    }
+
+    init(_ error: bson_error_t) {
+        var error = error
+        let message = withUnsafeBytes(of: &error.message) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        switch (error.domain, error.code) {
+        case (_, 11000), (_, 11001):
+            self = .duplicateKey(message)
+        case (MONGOC_ERROR_SERVER_SELECTION.rawValue, _), (MONGOC_ERROR_STREAM.rawValue, _):
+            self = .unavailable(message)
+        default:
+            self = .failed(domain: error.domain, code: error.code, message: message)
+        }
+    }
+}
+
+/// A libmongoc client pool, with every blocking call run on a dedicated thread pool (never on a NIO event
+/// loop) and exposed as async functions over ``BSONDocument``s.
+public final class MongoConnection: Sendable {
+    /// The write concern sent with every write (`majority` by default, as the deployment guide asks).
+    public enum WriteConcern: Sendable, Equatable {
+        case majority
+        case nodes(Int)
+
+        /// `majority` or a number of nodes.
+        public init?(_ text: String) {
+            if text == "majority" { self = .majority } else if let nodes = Int(text), nodes >= 0 { self = .nodes(nodes) } else { return nil }
+        }
+
+        var document: BSONDocument {
+            switch self {
+            case .majority: ["w": .string("majority")]
+            case .nodes(let nodes): ["w": .int32(Int32(nodes))]
+            }
+        }
+    }
+
+    private final class Pool: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { mongoc_client_pool_destroy(pointer) }
+    }
+
+    private static let initialized: Bool = {
+        mongoc_init()
+        return true
+    }()
+
+    /// The database the URI names (`pladmed` when it names none).
+    public let databaseName: String
+    public let writeConcern: WriteConcern
+    private let pool: Pool
+    private let threads: NIOThreadPool
+
+    /// Connects lazily to `uri` (a `mongodb://` URI; TLS and replica-set options pass through to libmongoc).
+    public init(uri: String, writeConcern: WriteConcern = .majority, threads: Int = 8) throws {
+        _ = Self.initialized
+        var error = bson_error_t()
+        guard let parsed = mongoc_uri_new_with_error(uri, &error) else { throw MongoError.invalidURI(MongoError(error).description) }
+        defer { mongoc_uri_destroy(parsed) }
+        if mongoc_uri_get_option_as_int32(parsed, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 0 {
+            mongoc_uri_set_option_as_int32(parsed, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000)
+        }
+        databaseName = mongoc_uri_get_database(parsed).map { String(cString: $0) } ?? "pladmed"
+        guard let pool = mongoc_client_pool_new(parsed) else { throw MongoError.invalidURI(uri) }
+        mongoc_client_pool_set_error_api(pool, 2)
+        mongoc_client_pool_max_size(pool, UInt32(threads))
+        mongoc_client_pool_set_appname(pool, "pladmed-swift")
+        self.pool = Pool(pool)
+        self.writeConcern = writeConcern
+        self.threads = NIOThreadPool(numberOfThreads: threads)
+        self.threads.start()
+    }
+
+    deinit {
+        try? threads.syncShutdownGracefully()
+    }
+
+    /// Runs `body` with a client from the pool, on the blocking thread pool.
+    func withClient<Result: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> Result) async throws -> Result {
+        let pool = self.pool
+        return try await threads.runIfActive {
+            let client = mongoc_client_pool_pop(pool.pointer)!
+            defer { mongoc_client_pool_push(pool.pointer, client) }
+            return try body(client)
+        }
+    }
+
+    /// Runs `body` with collection `name` of the database.
+    func withCollection<Result: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> Result) async throws -> Result {
+        let database = databaseName
+        return try await withClient { client in
+            let collection = mongoc_client_get_collection(client, database, name)!
+            defer { mongoc_collection_destroy(collection) }
+            return try body(collection)
+        }
+    }
+
+    private var writeOptions: BSONDocument { ["writeConcern": .document(writeConcern.document)] }
+
+    // MARK: operations
+
+    /// Runs `command` against the database (or `admin`); returns the reply.
+    public func command(_ command: BSONDocument, database: String? = nil) async throws -> BSONDocument {
+        let database = database ?? databaseName
+        return try await withClient { client in
+            try BSONDocument.withReply { reply in
+                var error = bson_error_t()
+                let ok = command.withBSON { mongoc_client_command_simple(client, database, $0, nil, reply, &error) }
+                guard ok else { throw MongoError(error) }
+                return BSONDocument(bson: reply)
+            }
+        }
+    }
+
+    public func insert(_ document: BSONDocument, into collection: String) async throws {
+        let options = writeOptions
+        try await withCollection(collection) { handle in
+            var error = bson_error_t()
+            let ok = document.withBSON { bson in options.withBSON { mongoc_collection_insert_one(handle, bson, $0, nil, &error) } }
+            guard ok else { throw MongoError(error) }
+        }
+    }
+
+    public func insert(many documents: [BSONDocument], into collection: String) async throws {
+        guard !documents.isEmpty else { return }
+        let options = writeOptions
+        try await withCollection(collection) { handle in
+            var error = bson_error_t()
+            let pointers = documents.map { document -> OpaquePointer in
+                let bson = bson_new()!
+                document.append(to: bson)
+                return bson
+            }
+            defer { pointers.forEach { bson_destroy($0) } }
+            var optionalPointers = pointers.map { Optional($0) }
+            let ok = options.withBSON { mongoc_collection_insert_many(handle, &optionalPointers, pointers.count, $0, nil, &error) }
+            guard ok else { throw MongoError(error) }
+        }
+    }
+
+    /// Documents matching `filter`, with `options` (`sort`, `projection`, `limit`, ...).
+    public func find(_ collection: String, _ filter: BSONDocument, options: BSONDocument = [:]) async throws -> [BSONDocument] {
+        try await withCollection(collection) { handle in
+            let cursor = filter.withBSON { bson in options.withBSON { mongoc_collection_find_with_opts(handle, bson, $0, nil) } }!
+            defer { mongoc_cursor_destroy(cursor) }
+            var documents: [BSONDocument] = []
+            var next: OpaquePointer?
+            while mongoc_cursor_next(cursor, &next), let next {
+                documents.append(BSONDocument(bson: next))
+            }
+            var error = bson_error_t()
+            if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
+            return documents
+        }
+    }
+
+    public func findOne(_ collection: String, _ filter: BSONDocument, projection: BSONDocument? = nil) async throws -> BSONDocument? {
+        var options: BSONDocument = ["limit": .int64(1)]
+        if let projection { options["projection"] = .document(projection) }
+        return try await find(collection, filter, options: options).first
+    }
+
+    /// Applies `update` to the first document matching `filter`; returns the document after the update, or
+    /// `nil` when none matched.
+    public func findOneAndUpdate(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument) async throws -> BSONDocument? {
+        let command: BSONDocument = [
+            "findAndModify": .string(collection), "query": .document(filter), "update": .document(update), "new": .bool(true),
+            "writeConcern": .document(writeConcern.document),
+        ]
+        let reply = try await self.command(command)
+        return reply["value"]?.document
+    }
+
+    /// Applies `update` to the first document matching `filter`; returns how many matched (0 or 1).
+    public func updateOne(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument) async throws -> Int {
+        let options = writeOptions
+        return try await withCollection(collection) { handle in
+            try BSONDocument.withReply { reply in
+                var error = bson_error_t()
+                let ok = filter.withBSON { selector in
+                    update.withBSON { update in options.withBSON { mongoc_collection_update_one(handle, selector, update, $0, reply, &error) } }
+                }
+                guard ok else { throw MongoError(error) }
+                return Int(BSONDocument(bson: reply)["matchedCount"]?.number ?? 0)
+            }
+        }
+    }
+
+    public func deleteMany(_ collection: String, _ filter: BSONDocument = [:]) async throws {
+        let options = writeOptions
+        try await withCollection(collection) { handle in
+            var error = bson_error_t()
+            let ok = filter.withBSON { selector in options.withBSON { mongoc_collection_delete_many(handle, selector, $0, nil, &error) } }
+            guard ok else { throw MongoError(error) }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import PladmedCore
+
+/// The production ``Store``: MongoDB through libmongoc, with exactly the original's collections and
+/// documents, so a database the original wrote is served unchanged:
+///
+/// - `users {_id, email (unique index), password, credits, is_superuser}`
+/// - `probes {_id, owner, location: {type: "Point", coordinates: [longitude, latitude]}}`
+/// - `operations {_id, operation, params, probes: [ObjectId], owner, credits, result_format, results: [{probe, results, unique_code}]}`
+///
+/// Spending is one `findAndModify` guarded by `credits >= cost`; a result is one conditional `$push` (no
+/// result with that unique code yet), so concurrent duplicates store once. MongoDB has no transaction across
+/// the operation insert and the charge on a standalone server: a failed insert refunds the charge, and the
+/// reward of a stored result is a second write (a crash between the two loses the reward, never duplicates
+/// the result).
+public final class MongoStore: Store {
+    public let driverName = "mongo"
+    public let connection: MongoConnection
+
+    /// A store on `connection`; ``prepare()`` creates the unique email index.
+    public init(connection: MongoConnection) {
+        self.connection = connection
+    }
+
+    /// Creates the indexes the contract relies on (idempotent): the unique email, and the probes' owner.
+    public func prepare() async throws {
+        _ = try await connection.command([
+            "createIndexes": .string("users"),
+            "indexes": .array([.document(["key": .document(["email": .int32(1)]), "name": .string("email_1"), "unique": .bool(true)])]),
+        ])
+        _ = try await connection.command([
+            "createIndexes": .string("probes"),
+            "indexes": .array([.document(["key": .document(["owner": .int32(1)]), "name": .string("owner_1")])]),
+        ])
+    }
+
+    // MARK: users
+
+    public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
+        let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
+        do {
+            try await connection.insert(Self.document(user), into: "users")
+        } catch MongoError.duplicateKey {
+            throw PladmedError.emailTaken
+        }
+        return user
+    }
+
+    public func user(id: ObjectID) async throws -> User? {
+        try await connection.findOne("users", ["_id": .objectID(id)]).flatMap(Self.user)
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user)
+    }
+
+    public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
+        try await connection.findOneAndUpdate("users", ["_id": .objectID(user)], ["$inc": .document(["credits": Self.number(amount)])])
+            .flatMap(Self.user)
+    }
+
+    // MARK: probes
+
+    public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
+        let probe = Probe(id: ObjectID(), owner: owner, location: location)
+        try await connection.insert(Self.document(probe), into: "probes")
+        return probe
+    }
+
+    public func probes(ids: [ObjectID]) async throws -> [Probe] {
+        guard !ids.isEmpty else { return [] }
+        return try await connection.find("probes", ["_id": .document(["$in": .array(ids.map(BSONValue.objectID))])]).compactMap(Self.probe)
+    }
+
+    public func probes(owner: ObjectID?) async throws -> [Probe] {
+        let filter: BSONDocument = owner.map { ["owner": .objectID($0)] } ?? [:]
+        return try await connection.find("probes", filter, options: ["sort": .document(["_id": .int32(1)])]).compactMap(Self.probe)
+    }
+
+    // MARK: operations
+
+    public func createOperation(_ new: NewOperation) async throws -> OperationRecord {
+        let operation = OperationRecord(
+            id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
+            probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
+            credits: new.credits, resultFormat: new.resultFormat)
+        let charged = try await connection.findOneAndUpdate(
+            "users", ["_id": .objectID(new.owner), "credits": .document(["$gte": .double(new.credits)])],
+            ["$inc": .document(["credits": Self.number(-new.credits)])])
+        guard charged != nil else { throw PladmedError.notEnoughCredits }
+        do {
+            try await connection.insert(Self.document(operation), into: "operations")
+        } catch {
+            _ = try? await connection.updateOne("users", ["_id": .objectID(new.owner)], ["$inc": .document(["credits": Self.number(new.credits)])])
+            throw error
+        }
+        return operation
+    }
+
+    public func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? {
+        let projection: BSONDocument? = includeResults ? nil : ["results": .int32(0)]
+        guard let document = try await connection.findOne("operations", ["_id": .objectID(id)], projection: projection) else { return nil }
+        return try await records([document]).first
+    }
+
+    public func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
+        var options: BSONDocument = ["sort": .document(["_id": .int32(1)])]
+        if !includeResults { options["projection"] = .document(["results": .int32(0)]) }
+        let filter: BSONDocument = owner.map { ["owner": .objectID($0)] } ?? [:]
+        return try await records(try await connection.find("operations", filter, options: options))
+    }
+
+    /// Operation documents as records, their probes' owners and locations read in one query.
+    private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
+        let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })
+        let probes = Dictionary(uniqueKeysWithValues: try await self.probes(ids: Array(probeIDs)).map { ($0.id, $0) })
+        return documents.compactMap { Self.operation($0, probes: probes) }
+    }
+
+    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+        let entry: BSONDocument = [
+            "probe": .objectID(result.probe), "results": BSONValue(result.content), "unique_code": .string(result.uniqueCode),
+        ]
+        let matched = try await connection.updateOne(
+            "operations", ["_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)])],
+            ["$push": .document(["results": .document(entry)])])
+        guard matched == 1 else {
+            let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
+            return exists ? .duplicate : .unknownOperation
+        }
+        if let owner = try await probes(ids: [result.probe]).first?.owner {
+            _ = try await connection.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
+        }
+        return .stored
+    }
+
+    public func deleteAll() async throws {
+        for collection in ["operations", "probes", "users"] {
+            try await connection.deleteMany(collection)
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await connection.command(["ping": .int32(1)], database: "admin")
+    }
+}
