@@ -31,9 +31,9 @@ struct HardeningTests {
         #"{"probes":["\#(world.probe.hex)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}}"#
     }
 
-    @Test("100 concurrent operations by one user never overdraw")
-    func concurrentSpending() async throws {
-        let harness = try ServerHarness()
+    @Test("100 concurrent operations by one user never overdraw", arguments: StoreKind.allCases)
+    func concurrentSpending(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let world = try await world(harness, client, credits: 37)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -51,9 +51,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("bodies that are not JSON objects get a 400 JSON error on every POST, never 401 or 500")
-    func nonObjectBodies() async throws {
-        let harness = try ServerHarness()
+    @Test("bodies that are not JSON objects get a 400 JSON error on every POST, never 401 or 500", arguments: StoreKind.allCases)
+    func nonObjectBodies(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let world = try await world(harness, client, credits: 0)
             for path in ["/register", "/login", "/credits", "/probes", "/traceroute", "/ping", "/dns"] {
@@ -68,9 +68,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("request errors that are not about credentials never answer 401")
-    func no401ForBadData() async throws {
-        let harness = try ServerHarness()
+    @Test("request errors that are not about credentials never answer 401", arguments: StoreKind.allCases)
+    func no401ForBadData(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let world = try await world(harness, client, credits: 100)
             let auth = ["access_token": world.token]
@@ -95,9 +95,9 @@ struct HardeningTests {
         }
     }
 
-    @Test("operations go to the available probes only, and each gets the job")
-    func dispatch() async throws {
-        let harness = try ServerHarness()
+    @Test("operations go to the available probes only, and each gets the job", arguments: StoreKind.allCases)
+    func dispatch(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let world = try await world(harness, client, credits: 100)
             let auth = ["access_token": world.token]

@@ -44,9 +44,9 @@ struct ProbeFlowTests {
 
     static let once = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}"#
 
-    @Test("the recorded flow: connect, job, credits, warts and gzip results, duplicate, disconnect", arguments: ProbeImplementation.allCases)
-    func flow(_ implementation: ProbeImplementation) async throws {
-        let harness = try ServerHarness()
+    @Test("the recorded flow: connect, job, credits, warts and gzip results, duplicate, disconnect", arguments: ProbeImplementation.allCases, StoreKind.allCases)
+    func flow(_ implementation: ProbeImplementation, _ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let port = try #require(client.port)
             let account = try await Self.account(harness, client)
@@ -123,9 +123,9 @@ struct ProbeFlowTests {
         }
     }
 
-    @Test("refused connects: bad or unknown token, missing or non-integer credit headers", arguments: ProbeImplementation.allCases)
-    func refusals(_ implementation: ProbeImplementation) async throws {
-        let harness = try ServerHarness()
+    @Test("refused connects: bad or unknown token, missing or non-integer credit headers", arguments: ProbeImplementation.allCases, StoreKind.allCases)
+    func refusals(_ implementation: ProbeImplementation, _ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let port = try #require(client.port)
             let account = try await Self.account(harness, client)
@@ -151,9 +151,9 @@ struct ProbeFlowTests {
     }
 
     @Test("the newest connection of a probe wins; results for operations not given to the probe and gzip bombs are refused",
-          arguments: ProbeImplementation.allCases)
-    func newestWinsAndLimits(_ implementation: ProbeImplementation) async throws {
-        let harness = try ServerHarness(environment: ["PLADMED_MAX_RESULT_BYTES": "100000"])
+          arguments: ProbeImplementation.allCases, StoreKind.allCases)
+    func newestWinsAndLimits(_ implementation: ProbeImplementation, _ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store, environment: ["PLADMED_MAX_RESULT_BYTES": "100000"])
         try await harness.run { client in
             let port = try #require(client.port)
             let account = try await Self.account(harness, client)

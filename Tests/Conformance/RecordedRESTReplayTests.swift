@@ -89,11 +89,11 @@ struct RecordedRESTReplayTests {
         func last() -> (probe: ObjectID, job: ProbeJob)? { jobs.last }
     }
 
-    @Test("every recorded request gets the original's answer, or the documented strict one")
-    func replay() async throws {
+    @Test("every recorded request gets the original's answer, or the documented strict one", arguments: StoreKind.allCases)
+    func replay(_ store: StoreKind) async throws {
         let steps = try RecordedStep.load(from: Repository.recordings)
         #expect(steps.count == 134)
-        let harness = try ServerHarness()
+        let harness = try await ServerHarness(store: store)
         let matcher = ValueMatcher()
         let inbox = JobInbox()
         let tally = Mutex((replayed: 0, skipped: [String]()))
@@ -129,9 +129,9 @@ struct RecordedRESTReplayTests {
         #expect(skipped.count == Self.needsProbeResults.count + 1, "skipped: \(skipped)")
     }
 
-    @Test("a production server refuses /delete_all with 404 and keeps the data")
-    func productionRefusesDeleteAll() async throws {
-        let harness = try ServerHarness(production: true)
+    @Test("a production server refuses /delete_all with 404 and keeps the data", arguments: StoreKind.allCases)
+    func productionRefusesDeleteAll(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store, production: true)
         _ = try await harness.store.createUser(email: "kept@example.com", passwordHash: "h", isSuperuser: false)
         try await harness.run { client in
             let answer = try await client.send(.delete, "/delete_all")

@@ -8,20 +8,35 @@ import PladmedCore
 import PladmedServer
 import PladmedStorage
 import PladmedTestSupport
+import Testing
 
-/// The real server, started in-process on a free port over a fresh SQLite file, with a clock the test sets.
+/// The stores the conformance tests run against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// A fresh SQLite file.
+    case sqlite
+    /// A fresh database on the shared SecantusDB server, through libmongoc (`DATABASE=mongo`).
+    case mongo
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "MongoDB (SecantusDB)" }
+}
+
+/// The real server, started in-process on a free port over a fresh store, with a clock the test sets.
 struct ServerHarness {
     let folder = TemporaryDirectory()
-    let store: SQLiteStore
+    let store: any Store
     let registry = ProbeRegistry()
     let clock = Mutex(Date())
     let configuration: ServerConfiguration
 
-    init(production: Bool = false, environment extra: [String: String] = [:]) throws {
+    init(store kind: StoreKind = .sqlite, production: Bool = false, environment extra: [String: String] = [:]) async throws {
         var environment = ["SECRET_KEY": "dev", "HOST": "127.0.0.1", "PORT": "0"].merging(extra) { $1 }
         if production { environment["PLADMED_ENV"] = "production" }
+        environment["DATABASE"] = kind.rawValue
+        environment["PLADMED_SQLITE_PATH"] = folder.path("pladmed.sqlite")
+        if kind == .mongo { environment["MONGODB_URI"] = try SecantusServer.shared().uri() }
         configuration = try ServerConfiguration(environment: environment)
-        store = try SQLiteStore(path: folder.path("pladmed.sqlite"))
+        store = try PladmedApplication.openStore(configuration)
+        try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed-test"), retrying: false)
     }
 
     /// Runs `body` with a client connected over a real socket to the running server.
