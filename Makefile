@@ -14,6 +14,7 @@ run: prerequisites
 test: venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	$(MAKE) tsan
 
 build: prerequisites
 	$(SWIFT) build
@@ -30,10 +31,11 @@ bench-ingest: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
 
-# The Socket.IO and probe tests under ThreadSanitizer, in their own build folder.
+# The Socket.IO and probe tests under ThreadSanitizer, in their own build folder; any race fails the run.
 tsan: venv
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry'
+	TSAN_OPTIONS="suppressions=$(CURDIR)/.tsan-suppressions exitcode=66" \
+		$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry'
 
 bench-socketio: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libsqlite3-dev scamper iproute2)
+APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2)
 want_venv="${1:-}"
 
 missing=()
@@ -37,4 +37,5 @@ if [ "$want_venv" = "--venv" ]; then
     venv .venv scripts/requirements-test.txt
     venv .venv/socketio-5.0.4 scripts/requirements-socketio-5.0.4.txt
     venv .venv/socketio-current scripts/requirements-socketio-current.txt
+    venv .venv/secantus scripts/requirements-secantus.txt
 fi

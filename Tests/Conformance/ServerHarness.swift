@@ -33,7 +33,7 @@ struct ServerHarness {
         if production { environment["PLADMED_ENV"] = "production" }
         environment["DATABASE"] = kind.rawValue
         environment["PLADMED_SQLITE_PATH"] = folder.path("pladmed.sqlite")
-        if kind == .mongo { environment["MONGODB_URI"] = try SecantusServer.shared().uri() }
+        if kind == .mongo && environment["MONGODB_URI"] == nil { environment["MONGODB_URI"] = try SecantusServer.shared().uri() }
         configuration = try ServerConfiguration(environment: environment)
         store = try PladmedApplication.openStore(configuration)
         try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed-test"), retrying: false)

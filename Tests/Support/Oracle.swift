@@ -15,9 +15,10 @@ public enum Oracle {
     /// The venv's Python.
     public static var python: URL { Repository.file(".venv/bin/python") }
 
-    /// Runs `scripts/<script>` with `arguments`; returns standard output without the trailing newline.
-    /// Throws when the venv is missing or the script exits non-zero.
-    public static func run(_ script: String, _ arguments: [String]) throws -> String {
+    /// Runs `scripts/<script>` with `arguments` (with the Python of `.venv/<venv>` when given); returns
+    /// standard output without the trailing newline. Throws when the venv is missing or the script exits non-zero.
+    public static func run(_ script: String, _ arguments: [String], venv: String? = nil) throws -> String {
+        let python = venv.map { Repository.file(".venv/\($0)/bin/python") } ?? Self.python
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw Failure(description: "no venv at \(python.path): run `make test` (or `make venv`) first")
         }

@@ -1,0 +1,55 @@
+import Foundation
+import HummingbirdTesting
+import PladmedCore
+import PladmedTestSupport
+import Testing
+
+/// A database written by the original (pymongo documents, passlib hashes, ObjectIds, GeoJSON, embedded
+/// results) is served unchanged by our MongoDB store, and what we add keeps the original's shapes.
+@Suite("MongoDB: a database the original wrote")
+struct MongoCompatibilityTests {
+    @Test("login with the passlib hash, the probe's old token, the stored results; new writes in the original's shapes")
+    func legacyDatabase() async throws {
+        let uri = try SecantusServer.shared().uri()
+        let seeded = try JSONValue(parsing: try Oracle.run("mongo_original.py", ["seed", uri], venv: "secantus"))
+        let userID = try #require(seeded["user"]?.string), probeID = try #require(seeded["probe"]?.string)
+        let operationID = try #require(seeded["operation"]?.string)
+        let harness = try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri])
+        try await harness.run { client in
+            let login = try await client.send(.post, "/login", body: #"{"email":"legacy@example.com","password":"Legacy_Pass1"}"#)
+            #expect(login.status == 200)
+            let token = try #require(login.json?["access_token"]?.string)
+            let me = try await client.send(.get, "/users/me", headers: ["access_token": token]).json
+            #expect(me?["_id"] == .string(userID) && me?["credits"]?.number == 100 && me?["email"] == .string("legacy@example.com"))
+
+            let operation = try await client.send(.get, "/operation?id=\(operationID)").json
+            #expect(operation?["results"] == .array([.object([
+                "probe": .string(probeID),
+                "results": .array([.object(["type": .string("trace"), "dst": .string("8.8.8.8"), "hop_count": .int(3)])]),
+            ])]))
+            #expect(operation?["credits"]?.number == 15 && operation?["params"]?["ips"] == .array([.string("8.8.8.8")]))
+            let probes = try await client.send(.get, "/probes").json?.array
+            #expect(probes?.first?["location"] == .object(["latitude": .double(-34.6), "longitude": .double(-58.4)]))
+
+            // The probe connects with the token the original issued (PyJWT HS256 of its id) and uploads a result.
+            let probeToken = TokenService(secret: "dev").probeToken(
+                for: Probe(id: ObjectID(probeID)!, owner: ObjectID(userID)!, location: Location(latitude: -34.6, longitude: -58.4)))
+            let probe = SwiftProbe()
+            #expect(try await probe.connect(port: client.port!, token: probeToken, headers: ["total_credits": "100", "in_use_credits": "0"])?["event"]
+                == .string("connected"))
+            let warts = Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path
+            #expect(try await probe.upload(operation: operationID, path: warts, code: "new-1")?["data"] == .array([.string(operationID)]))
+            _ = try await probe.disconnect()
+            let after = try await client.send(.get, "/users/me", headers: ["access_token": token]).json
+            #expect(after?["credits"]?.number == 110)
+        }
+        // pymongo reads our result in the original's shape: ObjectId probe, list of records, unique code.
+        let stored = try JSONValue(parsing: try Oracle.run("mongo_original.py", ["show", uri, operationID], venv: "secantus"))
+        let results = try #require(stored["results"]?.array)
+        #expect(results.count == 2)
+        #expect(results.last?["probe"] == .object(["$oid": .string(probeID)]))
+        #expect(results.last?["unique_code"] == .string("new-1"))
+        #expect(results.last?["results"]?.array?.count == 4)
+        #expect(stored["probes"] == .array([.object(["$oid": .string(probeID)])]) && stored["owner"] == .object(["$oid": .string(userID)]))
+    }
+}
