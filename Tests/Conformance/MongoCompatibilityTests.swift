@@ -53,3 +53,37 @@ struct MongoCompatibilityTests {
         #expect(stored["probes"] == .array([.object(["$oid": .string(probeID)])]) && stored["owner"] == .object(["$oid": .string(userID)]))
     }
 }
+
+/// The database going away while the server runs: 503 with a JSON error and /health degraded, then recovery
+/// when it is back, with nothing acknowledged before lost.
+@Suite("MongoDB: outages")
+struct MongoOutageTests {
+    @Test("a paused database gives 503 {\"Error\"} and a degraded /health; when it is back everything works and nothing is lost")
+    func outage() async throws {
+        let database = try SecantusServer.start()
+        defer { database.stop() }
+        let uri = database.uri() + "?serverSelectionTimeoutMS=1000&socketTimeoutMS=1500&connectTimeoutMS=1000"
+        let harness = try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri])
+        try await harness.run { client in
+            #expect(try await client.send(.post, "/register", body: #"{"email":"before@example.com","password":"Secure_Pass1"}"#).status == 201)
+            #expect(try await client.send(.get, "/health").status == 200)
+
+            database.pause()
+            let during = try await client.send(.post, "/register", body: #"{"email":"during@example.com","password":"Secure_Pass1"}"#)
+            #expect(during.status == 503)
+            #expect(during.json?["Error"]?.string?.contains("database is unavailable") == true)
+            let health = try await client.send(.get, "/health")
+            #expect(health.status == 503 && health.json?["status"] == .string("degraded"))
+
+            database.resume()
+            var recovered = false
+            for _ in 0..<50 where !recovered {
+                recovered = try await client.send(.get, "/health").status == 200
+                if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(recovered)
+            #expect(try await client.send(.post, "/login", body: #"{"email":"before@example.com","password":"Secure_Pass1"}"#).status == 200)
+            #expect(try await client.send(.post, "/register", body: #"{"email":"after@example.com","password":"Secure_Pass1"}"#).status == 201)
+        }
+    }
+}

@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// SecantusDB (a MongoDB wire-compatible server from PyPI, `.venv/secantus`), started once per test process on
-/// 127.0.0.1 with in-memory storage, and killed when the process exits.
+/// SecantusDB (a MongoDB wire-compatible server from PyPI, `.venv/secantus`) on 127.0.0.1 with in-memory
+/// storage: one shared per test process, or private ones a test may pause; all are killed when the process exits.
 public final class SecantusServer: @unchecked Sendable {
     /// The shared server; starting it throws when the venv is missing or it does not come up.
     public static func shared() throws -> SecantusServer {
@@ -16,6 +16,23 @@ public final class SecantusServer: @unchecked Sendable {
         }
     }
 
+    /// A server of the caller's own (to pause, resume or kill).
+    public static func start() throws -> SecantusServer {
+        try SecantusServer()
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a network partition.
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a paused server go on (SIGCONT).
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    /// Kills the server.
+    public func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// `mongodb://127.0.0.1:PORT/`.
     public let uri: String
     public let port: Int
@@ -23,7 +40,8 @@ public final class SecantusServer: @unchecked Sendable {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var instance: SecantusServer?
-    nonisolated(unsafe) private static var pid: Int32 = 0
+    nonisolated(unsafe) private static var pids: [Int32] = []
+    private static let pidsLock = NSLock()
 
     /// A URI naming a fresh database, so that each test has its own.
     public func uri(database: String = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20)) -> String {
@@ -46,8 +64,11 @@ public final class SecantusServer: @unchecked Sendable {
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        Self.pid = process.processIdentifier
-        atexit { if SecantusServer.pid > 0 { kill(SecantusServer.pid, SIGKILL) } }
+        let pid = process.processIdentifier
+        Self.pidsLock.withLock {
+            if Self.pids.isEmpty { atexit { for pid in SecantusServer.pids { kill(pid, SIGKILL) } } }
+            Self.pids.append(pid)
+        }
         var buffer = ""
         let deadline = Date().addingTimeInterval(30)
         while !buffer.contains("listening on 127.0.0.1:") || !buffer.hasSuffix("\n") {

@@ -81,8 +81,13 @@ public final class MongoConnection: Sendable {
         var error = bson_error_t()
         guard let parsed = mongoc_uri_new_with_error(uri, &error) else { throw MongoError.invalidURI(MongoError(error).description) }
         defer { mongoc_uri_destroy(parsed) }
+        // Unless the URI says otherwise: give up on an unreachable server after 5 s and on a silent socket after
+        // 30 s (libmongoc waits 30 s and 5 min), so that requests answer 503 while the database is away.
         if mongoc_uri_get_option_as_int32(parsed, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 0 {
             mongoc_uri_set_option_as_int32(parsed, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000)
+        }
+        if mongoc_uri_get_option_as_int32(parsed, MONGOC_URI_SOCKETTIMEOUTMS, 0) == 0 {
+            mongoc_uri_set_option_as_int32(parsed, MONGOC_URI_SOCKETTIMEOUTMS, 30000)
         }
         databaseName = mongoc_uri_get_database(parsed).map { String(cString: $0) } ?? "pladmed"
         guard let pool = mongoc_client_pool_new(parsed) else { throw MongoError.invalidURI(uri) }
