@@ -72,6 +72,12 @@ public protocol Store: Sendable {
     /// adds `reward` credits to the probe's owner.
     func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion
 
+    /// Every user, in creation order.
+    func users() async throws -> [User]
+    /// Stores users, probes and operations (with their results) exactly as given, ids included: how a
+    /// deployment moves into an empty store.
+    func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws
+
     /// Deletes every user, probe, operation and result; constraints (the unique email) stay.
     func deleteAll() async throws
     /// Throws when the store does not answer.

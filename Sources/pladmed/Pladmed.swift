@@ -12,17 +12,18 @@ struct Pladmed: AsyncParsableCommand {
         commandName: "pladmed",
         abstract: "The pladmed measurement platform backend.",
         discussion: """
-            With no subcommand, `pladmed` serves the REST API (and, later, the probes' Socket.IO endpoint) on \
-            port 5000 with an embedded SQLite store under ./data/. Every option can also be set through the \
-            environment names of the original Flask backend: SECRET_KEY, HOST, PORT, DATABASE, LOG_FILE, \
-            FLASK_ENV or PLADMED_ENV (`production` refuses the default secret and disables /delete_all), TZ, \
-            and PLADMED_SQLITE_PATH. Flags win over the environment.
+            With no subcommand, `pladmed` serves the REST API and the probes' Socket.IO endpoint on port 5000 \
+            with an embedded SQLite store under ./data/ (DATABASE=mongo: MongoDB). Every option can also be set \
+            through the environment names of the original Flask backend: SECRET_KEY, HOST, PORT, DATABASE, \
+            LOG_FILE, FLASK_ENV or PLADMED_ENV (`production` refuses the default secret and disables \
+            /delete_all), TZ, PLADMED_SQLITE_PATH, and for MongoDB MONGO_USERNAME, MONGO_PASSWORD, MONGO_HOST, \
+            MONGO_PORT, MONGO_DATABASE or MONGODB_URI, and MONGO_WRITE_CONCERN. Flags win over the environment.
 
             First steps:
               pladmed superuser create admin@example.com 'S3cret!pass'
               SECRET_KEY=change-me pladmed serve --port 5000
             """,
-        subcommands: [Serve.self, Superuser.self, Warts2JSON.self, Warts2Dump.self],
+        subcommands: [Serve.self, Superuser.self, Migrate.self, Warts2JSON.self, Warts2Dump.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PladmedCore
 import PladmedStorage
 import PladmedTestSupport
 import Testing
@@ -68,5 +69,23 @@ struct CLITests {
         let badStore = try pladmed(["serve"], environment: ["DATABASE": "cassandra"])
         #expect(badStore.status != 0)
         #expect(badStore.output.contains("DATABASE must be one of"))
+    }
+
+    @Test("migrate copies an SQLite deployment into MongoDB and refuses to overwrite")
+    func migrate() async throws {
+        let folder = TemporaryDirectory()
+        let path = folder.path("pladmed.sqlite")
+        let sqlite = try SQLiteStore(path: path)
+        let user = try await sqlite.createUser(email: "m@example.com", passwordHash: "h", isSuperuser: false)
+        _ = try await sqlite.createProbe(owner: user.id, location: Location(latitude: 1, longitude: 2))
+        let uri = try SecantusServer.shared().uri()
+        let run = try pladmed(["migrate", "--from", "sqlite:\(path)", "--to", uri])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("Copied 1 users, 1 probes, 0 operations, 0 results from sqlite to mongo"))
+        let mongo = MongoStore(connection: try MongoConnection(uri: uri))
+        #expect(try await mongo.user(email: "m@example.com") == user)
+        let again = try pladmed(["migrate", "--from", "sqlite:\(path)", "--to", uri])
+        #expect(again.status != 0 && again.output.contains("not empty"))
+        #expect(try pladmed(["migrate", "--from", "postgres://x", "--to", uri]).output.contains("sqlite:PATH or a mongodb:// URI"))
     }
 }

@@ -155,6 +155,32 @@ struct StoreTests {
         try await store.ping()
     }
 
+    @Test("a deployment copies between drivers with ids, hashes, credits and results intact; a non-empty destination is refused",
+          arguments: [(0, 1), (1, 0)])
+    func migration(_ from: Int, _ to: Int) async throws {
+        let folder = TemporaryDirectory(), otherFolder = TemporaryDirectory()
+        let source = try await Self.drivers[from].make(folder)
+        let destination = try await Self.drivers[to].make(otherFolder)
+        let alice = try await source.createUser(email: "a@example.com", passwordHash: "$pbkdf2-sha256$29000$x$y", isSuperuser: true)
+        _ = try await source.addCredits(1000.5, to: alice.id)
+        let bob = try await source.createUser(email: "b@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await source.createProbe(owner: bob.id, location: Location(latitude: -34.6, longitude: -58.4))
+        let operation = try await source.createOperation(newOperation(alice, probe, credits: 15))
+        _ = try await source.addResult(OperationResult(probe: probe.id, content: .array([.object(["hop": .int(1), "rtt": .double(0.25)])]), uniqueCode: "u1"),
+                                       to: operation.id, reward: 10)
+        _ = try await source.addResult(OperationResult(probe: probe.id, content: .string("dump text\n"), uniqueCode: "u2"), to: operation.id, reward: 10)
+
+        let counts = try await StoreMigration.copy(from: source, to: destination)
+        #expect(counts == StoreMigration.Counts(users: 2, probes: 1, operations: 1, results: 2))
+        #expect(try await destination.users() == source.users())
+        #expect(try await destination.probes(owner: nil) == source.probes(owner: nil))
+        #expect(try await destination.operations(owner: nil, includeResults: true) == source.operations(owner: nil, includeResults: true))
+        await #expect(throws: PladmedError.emailTaken) {
+            try await destination.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
+        }
+        await #expect(throws: StoreMigration.Refusal.self) { try await StoreMigration.copy(from: source, to: destination) }
+    }
+
     @Test("the SQLite file survives a reopen")
     func reopen() async throws {
         let folder = TemporaryDirectory()

@@ -134,6 +134,16 @@ public final class MongoStore: Store {
         return .stored
     }
 
+    public func users() async throws -> [User] {
+        try await connection.find("users", [:], options: ["sort": .document(["_id": .int32(1)])]).compactMap(Self.user)
+    }
+
+    public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
+        try await connection.insert(many: users.map(Self.document), into: "users")
+        try await connection.insert(many: probes.map(Self.document), into: "probes")
+        try await connection.insert(many: operations.map(Self.document), into: "operations")
+    }
+
     public func deleteAll() async throws {
         for collection in ["operations", "probes", "users"] {
             try await connection.deleteMany(collection)

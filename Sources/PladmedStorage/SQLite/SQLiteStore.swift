@@ -143,6 +143,41 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func users() async throws -> [User] {
+        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY rowid").map(Self.user) }
+    }
+
+    public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
+        let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.serializedText() }) }
+        try await database.write { db in
+            for user in users {
+                try db.execute(
+                    sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
+            }
+            for probe in probes {
+                try db.execute(
+                    sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
+                    arguments: [probe.id.hex, probe.owner.hex, probe.location.latitude, probe.location.longitude])
+            }
+            for (operation, params, contents) in operations {
+                try db.execute(
+                    sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [operation.id.hex, operation.owner.hex, operation.kind.rawValue, params, operation.credits, operation.resultFormat])
+                for (position, probe) in operation.probes.enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
+                        arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
+                }
+                for (result, content) in zip(operation.results, contents) {
+                    try db.execute(
+                        sql: "INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)",
+                        arguments: [operation.id.hex, result.probe.hex, result.uniqueCode, content])
+                }
+            }
+        }
+    }
+
     public func deleteAll() async throws {
         try await database.write { db in
             for table in ["results", "operation_probes", "operations", "probes", "users"] {
