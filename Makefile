@@ -27,9 +27,10 @@ bench-warts: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench warts Fixtures/warts
 
-bench-ingest: prerequisites
+bench-ingest: venv
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest --store mongo
 
 # The Socket.IO and probe tests under ThreadSanitizer, in their own build folder; any race fails the run.
 tsan: venv

@@ -10,6 +10,10 @@ import PladmedServer
 import PladmedStorage
 import SocketIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `pladmed-bench ingest`: the server in-process on a temporary SQLite file and N probes on our Swift
 /// Socket.IO client. Measures results/s ingested end to end (upload -> decoded -> stored -> acked) and the
 /// dispatch latency from `POST /ping` to the job event at the probe.
@@ -28,13 +32,34 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "The warts file each result carries.")
     var warts = "Fixtures/warts/sample-backend-warts_example.warts"
 
+    @Option(help: "The store: sqlite (a temporary file) or mongo (--mongo-uri, or a SecantusDB started from .venv/secantus).")
+    var store = "sqlite"
+
+    @Option(help: "The MongoDB to use with --store mongo.")
+    var mongoURI: String?
+
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var environment = ["SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": "0"]
         environment["PLADMED_SQLITE_PATH"] = folder.appendingPathComponent("bench.sqlite").path
+        var secantus: Process?
+        // Python children of this process ignore SIGTERM: kill.
+        defer { if let secantus { kill(secantus.processIdentifier, SIGKILL) } }
+        if self.store == "mongo" {
+            environment["DATABASE"] = "mongo"
+            if let mongoURI {
+                environment["MONGODB_URI"] = mongoURI
+            } else {
+                let (process, uri) = try Self.startSecantus(folder: folder)
+                secantus = process
+                environment["MONGODB_URI"] = uri
+            }
+        }
         let configuration = try ServerConfiguration(environment: environment)
-        let store = try SQLiteStore(path: configuration.sqlitePath)
+        let store = try PladmedApplication.openStore(configuration)
+        try await PladmedApplication.prepare(store, logger: Logger(label: "bench"), retrying: false)
+        print("store: \(store.driverName)\(self.store == "mongo" ? " at \(configuration.mongoURI)" : "")")
         let tokens = TokenService(secret: "bench")
         let owner = try await store.createUser(email: "bench@example.com", passwordHash: "x", isSuperuser: false)
         _ = try await store.addCredits(1e12, to: owner.id)
@@ -113,6 +138,29 @@ struct IngestBench: AsyncParsableCommand {
             print("stored results: \(stored) of \(total)")
             for client in clients { await client.disconnect() }
         }
+    }
+
+    /// SecantusDB from `.venv/secantus` on a free port with in-memory storage.
+    static func startSecantus(folder: URL) throws -> (Process, String) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("secantusd.toml")
+        try Data().write(to: config)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ".venv/secantus/bin/secantusd-py")
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--storage-path", ":memory:", "--config", config.path]
+        let log = Pipe()
+        process.standardError = log
+        try process.run()
+        var buffer = ""
+        while !(buffer.contains("listening on 127.0.0.1:") && buffer.hasSuffix("\n")) {
+            let chunk = log.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ValidationError("SecantusDB did not start: \(buffer)") }
+            buffer += String(decoding: chunk, as: UTF8.self)
+        }
+        log.fileHandleForReading.readabilityHandler = { handle in if handle.availableData.isEmpty { handle.readabilityHandler = nil } }
+        let line = buffer.split(separator: "\n").first { $0.contains("listening on") } ?? ""
+        let port = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "0"
+        return (process, "mongodb://127.0.0.1:\(port)/bench")
     }
 
     static func fields(_ values: [String: String]) -> HTTPFields {
