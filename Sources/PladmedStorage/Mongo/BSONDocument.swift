@@ -82,13 +82,16 @@ extension BSONDocument {
     init(bson: OpaquePointer) {
         let iterator = pladmed_bson_iter_storage()!
         defer { bson_free(UnsafeMutableRawPointer(iterator)) }
+        self.init(bson_iter_init(iterator, bson) ? Self.fields(iterator) : [])
+    }
+
+    /// The fields an initialised iterator has left.
+    static func fields(_ iterator: OpaquePointer) -> [(key: String, value: BSONValue)] {
         var fields: [(key: String, value: BSONValue)] = []
-        if bson_iter_init(iterator, bson) {
-            while bson_iter_next(iterator) {
-                fields.append((key: String(cString: bson_iter_key(iterator)), value: BSONValue(iterator: iterator)))
-            }
+        while bson_iter_next(iterator) {
+            fields.append((key: String(cString: bson_iter_key(iterator)), value: BSONValue(iterator: iterator)))
         }
-        self.init(fields)
+        return fields
     }
 
     /// Runs `body` with an empty `bson_t` that a libmongoc call fills (a reply), destroyed afterwards.
@@ -161,12 +164,7 @@ extension BSONValue {
             let isArray = bson_iter_type(iterator) == BSON_TYPE_ARRAY
             let child = pladmed_bson_iter_storage()!
             defer { bson_free(UnsafeMutableRawPointer(child)) }
-            var fields: [(key: String, value: BSONValue)] = []
-            if bson_iter_recurse(iterator, child) {
-                while bson_iter_next(child) {
-                    fields.append((key: String(cString: bson_iter_key(child)), value: BSONValue(iterator: child)))
-                }
-            }
+            let fields = bson_iter_recurse(iterator, child) ? BSONDocument.fields(child) : []
             self = isArray ? .array(fields.map(\.value)) : .document(BSONDocument(fields))
         default:
             self = .null

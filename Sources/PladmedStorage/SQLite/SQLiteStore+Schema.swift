@@ -50,6 +50,30 @@ extension SQLiteStore {
         return migrator
     }
 
+    static func insert(_ user: User, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
+            arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
+    }
+
+    static func insert(_ probe: Probe, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
+            arguments: [probe.id.hex, probe.owner.hex, probe.location.latitude, probe.location.longitude])
+    }
+
+    /// The operation's row and its probes (not its results); `params` is its parameters as JSON text.
+    static func insert(_ operation: OperationRecord, params: String, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [operation.id.hex, operation.owner.hex, operation.kind.rawValue, params, operation.credits, operation.resultFormat])
+        for (position, probe) in operation.probes.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
+                arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
+        }
+    }
+
     static func fetchUser(_ db: Database, id: ObjectID) throws -> User? {
         try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.hex]).map(user)
     }

@@ -26,11 +26,7 @@ public final class SQLiteStore: Store {
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
         let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
         do {
-            try await database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
-            }
+            try await database.write { db in try Self.insert(user, into: db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw PladmedError.emailTaken
         }
@@ -56,11 +52,7 @@ public final class SQLiteStore: Store {
 
     public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
         let probe = Probe(id: ObjectID(), owner: owner, location: location)
-        try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
-                arguments: [probe.id.hex, owner.hex, location.latitude, location.longitude])
-        }
+        try await database.write { db in try Self.insert(probe, into: db) }
         return probe
     }
 
@@ -94,14 +86,7 @@ public final class SQLiteStore: Store {
                 sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
                 arguments: [new.credits, new.owner.hex, new.credits])
             guard db.changesCount == 1 else { throw PladmedError.notEnoughCredits }
-            try db.execute(
-                sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [operation.id.hex, new.owner.hex, new.kind.rawValue, params, new.credits, new.resultFormat])
-            for (position, probe) in new.probes.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
-                    arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
-            }
+            try Self.insert(operation, params: params, into: db)
         }
         return operation
     }
@@ -150,25 +135,10 @@ public final class SQLiteStore: Store {
     public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
         let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.serializedText() }) }
         try await database.write { db in
-            for user in users {
-                try db.execute(
-                    sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
-            }
-            for probe in probes {
-                try db.execute(
-                    sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
-                    arguments: [probe.id.hex, probe.owner.hex, probe.location.latitude, probe.location.longitude])
-            }
+            for user in users { try Self.insert(user, into: db) }
+            for probe in probes { try Self.insert(probe, into: db) }
             for (operation, params, contents) in operations {
-                try db.execute(
-                    sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [operation.id.hex, operation.owner.hex, operation.kind.rawValue, params, operation.credits, operation.resultFormat])
-                for (position, probe) in operation.probes.enumerated() {
-                    try db.execute(
-                        sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
-                        arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
-                }
+                try Self.insert(operation, params: params, into: db)
                 for (result, content) in zip(operation.results, contents) {
                     try db.execute(
                         sql: "INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)",
