@@ -30,7 +30,7 @@ bench-warts: prerequisites
 bench-ingest: venv
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest
-	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest --store mongo
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench ingest --store mongo --results 4 --samples 50
 
 # The Socket.IO and probe tests under ThreadSanitizer, in their own build folder; any race fails the run.
 tsan: venv
