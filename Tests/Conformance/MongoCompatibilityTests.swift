@@ -1,5 +1,7 @@
 import Foundation
 import HummingbirdTesting
+import Logging
+import PladmedServer
 import PladmedCore
 import PladmedTestSupport
 import Testing
@@ -85,5 +87,41 @@ struct MongoOutageTests {
             #expect(try await client.send(.post, "/login", body: #"{"email":"before@example.com","password":"Secure_Pass1"}"#).status == 200)
             #expect(try await client.send(.post, "/register", body: #"{"email":"after@example.com","password":"Secure_Pass1"}"#).status == 201)
         }
+    }
+
+    @Test("a database unreachable at start: the server serves, says so on /health and in 503s, and keeps retrying with a log line")
+    func unreachableAtStart() async throws {
+        // Port 1 on the loopback: nothing listens there.
+        let uri = "mongodb://127.0.0.1:1/pladmed?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
+        let harness = try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri], prepare: false)
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "retry") { _ in CapturingLogHandler(lines: lines) }
+        let retrying = Task { try await PladmedApplication.prepare(harness.store, logger: logger, retrying: true) }
+        defer { retrying.cancel() }
+        try await harness.run { client in
+            let health = try await client.send(.get, "/health")
+            #expect(health.status == 503 && health.json?["store"]?.string?.contains("MongoDB unavailable") == true)
+            let register = try await client.send(.post, "/register", body: #"{"email":"x@example.com","password":"Secure_Pass1"}"#)
+            #expect(register.status == 503 && register.json?["Error"] != nil)
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while lines.withLock({ $0.count }) < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(lines.withLock { $0.filter { $0.contains("MongoDB unreachable") }.count } >= 2)
+    }
+}
+
+/// Collects log messages for assertions.
+struct CapturingLogHandler: LogHandler {
+    let lines: Mutex<[String]>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lines.withLock { $0.append("\(message)") }
     }
 }

@@ -28,7 +28,7 @@ struct ServerHarness {
     let clock = Mutex(Date())
     let configuration: ServerConfiguration
 
-    init(store kind: StoreKind = .sqlite, production: Bool = false, environment extra: [String: String] = [:]) async throws {
+    init(store kind: StoreKind = .sqlite, production: Bool = false, environment extra: [String: String] = [:], prepare: Bool = true) async throws {
         var environment = ["SECRET_KEY": "dev", "HOST": "127.0.0.1", "PORT": "0"].merging(extra) { $1 }
         if production { environment["PLADMED_ENV"] = "production" }
         environment["DATABASE"] = kind.rawValue
@@ -36,7 +36,7 @@ struct ServerHarness {
         if kind == .mongo && environment["MONGODB_URI"] == nil { environment["MONGODB_URI"] = try SecantusServer.shared().uri() }
         configuration = try ServerConfiguration(environment: environment)
         store = try PladmedApplication.openStore(configuration)
-        try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed-test"), retrying: false)
+        if prepare { try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed-test"), retrying: false) }
     }
 
     /// Runs `body` with a client connected over a real socket to the running server.

@@ -23,6 +23,13 @@ public enum MongoError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A conflict another transaction won (WriteConflict, NoSuchTransaction after an abort): worth running the
+    /// whole transaction again.
+    var isTransientTransactionError: Bool {
+        guard case .failed(_, let code, let message) = self else { return false }
+        return code == 112 || code == 251 || message.contains("TransientTransactionError")
+    }
+
     init(_ error: bson_error_t) {
         var error = error
         let message = withUnsafeBytes(of: &error.message) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
@@ -74,6 +81,8 @@ public final class MongoConnection: Sendable {
     public let writeConcern: WriteConcern
     private let pool: Pool
     private let threads: NIOThreadPool
+    /// Whether the deployment runs multi-document transactions, once asked.
+    let transactionSupport = Mutex<Bool?>(nil)
 
     /// Connects lazily to `uri` (a `mongodb://` URI; TLS and replica-set options pass through to libmongoc).
     public init(uri: String, writeConcern: WriteConcern = .majority, threads: Int = 8) throws {

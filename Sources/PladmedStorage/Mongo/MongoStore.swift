@@ -8,11 +8,11 @@ import PladmedCore
 /// - `probes {_id, owner, location: {type: "Point", coordinates: [longitude, latitude]}}`
 /// - `operations {_id, operation, params, probes: [ObjectId], owner, credits, result_format, results: [{probe, results, unique_code}]}`
 ///
-/// Spending is one `findAndModify` guarded by `credits >= cost`; a result is one conditional `$push` (no
-/// result with that unique code yet), so concurrent duplicates store once. MongoDB has no transaction across
-/// the operation insert and the charge on a standalone server: a failed insert refunds the charge, and the
-/// reward of a stored result is a second write (a crash between the two loses the reward, never duplicates
-/// the result).
+/// Spending is an update guarded by `credits >= cost`; a result is one conditional `$push` (no result with
+/// that unique code yet), so concurrent duplicates store once. The charge and the operation, and a result and
+/// its reward, are written in one multi-document transaction on a replica set or sharded cluster. A standalone
+/// server has no transactions: there a failed insert refunds the charge, and a crash between a result and its
+/// reward loses the reward (never duplicates the result).
 public final class MongoStore: Store {
     public let driverName = "mongo"
     public let connection: MongoConnection
@@ -84,15 +84,18 @@ public final class MongoStore: Store {
             id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
             credits: new.credits, resultFormat: new.resultFormat)
-        let charged = try await connection.findOneAndUpdate(
-            "users", ["_id": .objectID(new.owner), "credits": .document(["$gte": .double(new.credits)])],
-            ["$inc": .document(["credits": Self.number(-new.credits)])])
-        guard charged != nil else { throw PladmedError.notEnoughCredits }
-        do {
-            try await connection.insert(Self.document(operation), into: "operations")
-        } catch {
-            _ = try? await connection.updateOne("users", ["_id": .objectID(new.owner)], ["$inc": .document(["credits": Self.number(new.credits)])])
-            throw error
+        let document = Self.document(operation)
+        let owner = new.owner, cost = new.credits
+        try await connection.transaction { transaction in
+            let charged = try transaction.updateOne(
+                "users", ["_id": .objectID(owner), "credits": .document(["$gte": .double(cost)])], ["$inc": .document(["credits": Self.number(-cost)])])
+            guard charged == 1 else { throw PladmedError.notEnoughCredits }
+            do {
+                try transaction.insert(document, into: "operations")
+            } catch where !transaction.isAtomic {
+                _ = try? transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(cost)])])
+                throw error
+            }
         }
         return operation
     }
@@ -121,15 +124,20 @@ public final class MongoStore: Store {
         let entry: BSONDocument = [
             "probe": .objectID(result.probe), "results": BSONValue(result.content), "unique_code": .string(result.uniqueCode),
         ]
-        let matched = try await connection.updateOne(
-            "operations", ["_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)])],
-            ["$push": .document(["results": .document(entry)])])
-        guard matched == 1 else {
+        let owner = try await probes(ids: [result.probe]).first?.owner
+        let stored = try await connection.transaction { transaction in
+            let matched = try transaction.updateOne(
+                "operations", ["_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)])],
+                ["$push": .document(["results": .document(entry)])])
+            guard matched == 1 else { return false }
+            if let owner {
+                _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
+            }
+            return true
+        }
+        guard stored else {
             let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
             return exists ? .duplicate : .unknownOperation
-        }
-        if let owner = try await probes(ids: [result.probe]).first?.owner {
-            _ = try await connection.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
         }
         return .stored
     }
