@@ -66,6 +66,23 @@ struct IngestBench: AsyncParsableCommand {
         var created: [Probe] = []
         for _ in 0..<probes { created.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
         let probeRecords = created
+        // Where a POST's time goes in the store: the reads and the write (with its commit) it makes.
+        func median(_ body: () async throws -> Void) async rethrows -> Double {
+            var samples: [Duration] = []
+            for _ in 0..<200 {
+                let started = ContinuousClock.now
+                try await body()
+                samples.append(ContinuousClock.now - started)
+            }
+            let middle = samples.sorted()[100]
+            return Double(middle.components.seconds) * 1000 + Double(middle.components.attoseconds) / 1e15
+        }
+        let read = try await median { _ = try await store.user(id: owner.id) }
+        let probesRead = try await median { _ = try await store.probes(ids: [probeRecords[0].id]) }
+        let write = try await median {
+            _ = try await store.createOperation(NewOperation(kind: .ping, owner: owner.id, params: .object([:]), probes: [probeRecords[0]], credits: 1, resultFormat: "json"))
+        }
+        print(String(format: "store p50: user read %.3f ms, probes read %.3f ms, operation write (committed) %.3f ms", read, probesRead, write))
         let content = Array(try Data(contentsOf: URL(fileURLWithPath: warts)))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
