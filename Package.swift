@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -79,6 +80,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PladmedConformance",
+            dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "pladmed",
             dependencies: [
@@ -114,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "Unit",
             dependencies: [
-                "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO",
+                "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO", "PladmedConformance",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
