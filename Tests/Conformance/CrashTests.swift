@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import PladmedCore
+import PladmedServer
 import PladmedStorage
 import PladmedTestSupport
 import Testing
@@ -11,18 +13,19 @@ import Glibc
 #endif
 
 /// A `pladmed serve` child process killed with SIGKILL while 20 probes upload results in a loop: after a
-/// restart on the same SQLite file, every result that was acknowledged is stored exactly once.
+/// restart on the same store (SQLite file, or MongoDB database), every result that was acknowledged is stored
+/// exactly once and rewarded once.
 @Suite("Crash safety of acknowledged results")
 struct CrashTests {
-    /// `pladmed serve` on a free port over `database`.
+    /// `pladmed serve` on a free port over the store `environment` names.
     final class ServerProcess: @unchecked Sendable {
         let process = Process()
         let port: Int
 
-        init(database: String) throws {
+        init(environment: [String: String]) throws {
             process.executableURL = CLITests.binary
-            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--sqlite-path", database]
-            process.environment = ["SECRET_KEY": "dev", "PATH": "/usr/bin:/bin"]
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+            process.environment = ["SECRET_KEY": "dev", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = output
@@ -85,20 +88,30 @@ struct CrashTests {
         }
     }
 
-    @Test("SIGKILL during 20 concurrent upload loops loses no acknowledged result and stores none twice")
-    func killDuringUploads() async throws {
+    @Test("SIGKILL during 20 concurrent upload loops loses no acknowledged result and stores none twice", arguments: StoreKind.allCases)
+    func killDuringUploads(_ kind: StoreKind) async throws {
         let folder = TemporaryDirectory()
-        let database = folder.path("pladmed.sqlite")
+        let environment = kind == .sqlite
+            ? ["PLADMED_SQLITE_PATH": folder.path("pladmed.sqlite")]
+            : ["DATABASE": "mongo", "MONGODB_URI": try SecantusServer.shared().uri()]
+        let configuration = try ServerConfiguration(environment: environment)
+        let openStore = { @Sendable () async throws -> any Store in
+            let store = try PladmedApplication.openStore(configuration)
+            try await PladmedApplication.prepare(store, logger: Logger(label: "crash-test"), retrying: false)
+            return store
+        }
+        // SecantusDB rewrites the whole operation document on each push: fewer results make the point there.
+        let target = kind == .sqlite ? 300 : 60
         let tokens = TokenService(secret: "dev")
         var probes: [Probe] = []
         let owner: User
         do {
-            let store = try SQLiteStore(path: database)
+            let store = try await openStore()
             owner = try await store.createUser(email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
             _ = try await store.addCredits(1_000_000, to: owner.id)
             for _ in 0..<20 { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
         }
-        let server = try ServerProcess(database: database)
+        let server = try ServerProcess(environment: environment)
         let uploaders = try probes.enumerated().map { index, probe in
             try Uploader(port: server.port, token: tokens.probeToken(for: probe), prefix: "p\(index)")
         }
@@ -109,7 +122,7 @@ struct CrashTests {
         try await Task.sleep(for: .milliseconds(300))
 
         // One traceroute to all 20 probes starts the upload loops.
-        let ownerUser = try #require(try await SQLiteStore(path: database).user(id: owner.id))
+        let ownerUser = try #require(try await openStore().user(id: owner.id))
         let body = #"{"probes":[\#(probes.map { "\"\($0.id.hex)\"" }.joined(separator: ",")) ],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]},"result_format":"json"}"#
         let client = TestClient(host: "127.0.0.1", port: server.port)
         client.connect()
@@ -121,7 +134,7 @@ struct CrashTests {
 
         // Let the loops run until a few hundred results are acknowledged (at most 30 s on a loaded machine),
         // then kill the server mid-flight.
-        for _ in 0..<1500 where uploaders.reduce(0, { $0 + $1.acknowledged.withLock { $0.count } }) < 300 {
+        for _ in 0..<1500 where uploaders.reduce(0, { $0 + $1.acknowledged.withLock { $0.count } }) < target {
             try await Task.sleep(for: .milliseconds(20))
         }
         server.kill()
@@ -129,10 +142,10 @@ struct CrashTests {
         let acknowledged = uploaders.flatMap { $0.acknowledged.withLock { $0 } }
         #expect(acknowledged.count >= 20, "only \(acknowledged.count) results were acknowledged before the kill")
 
-        // Restart on the same file: everything acknowledged is there, once.
-        let restarted = try ServerProcess(database: database)
+        // Restart on the same store: everything acknowledged is there, once.
+        let restarted = try ServerProcess(environment: environment)
         defer { restarted.kill() }
-        let store = try SQLiteStore(path: database)
+        let store = try await openStore()
         let operations = try await store.operations(owner: owner.id, includeResults: true)
         #expect(operations.count == 1)
         let codes = operations.first?.results.map(\.uniqueCode) ?? []
