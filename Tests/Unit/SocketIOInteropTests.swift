@@ -173,7 +173,7 @@ struct SocketIOInteropTests {
         let client = SocketIOClient(options: .init(url: url, reconnection: ReconnectionPolicy(initialDelay: .milliseconds(50))))
         try await client.connect()
         try await client.emit("kick")
-        #expect(await SocketIOServerTests.eventually {
+        #expect(await SocketIOServerTests.eventually(20) {
             let reconnections = await client.reconnections, connected = await client.isConnected
             return reconnections == 1 && connected
         })
