@@ -4,15 +4,19 @@ import HummingbirdWebSocket
 import Logging
 import SocketIO
 
-/// `socketio-echo [PORT]`: a Socket.IO server configured as the official engine.io-protocol and
-/// socket.io-protocol test suites expect (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000,
-/// connectTimeout 1000 ms, CORS `*`; `auth`, `message` -> `message-back`, `message-with-ack`, namespace `/custom`).
+/// `socketio-echo [PORT [PING_INTERVAL_MS PING_TIMEOUT_MS]]`: a Socket.IO server configured as the official
+/// engine.io-protocol and socket.io-protocol test suites expect (pingInterval 300 ms, pingTimeout 200 ms,
+/// maxPayload 1000000, connectTimeout 1000 ms, CORS `*`; `auth`, `message` -> `message-back`,
+/// `message-with-ack`, namespace `/custom`). Other heartbeats can be given for slow machines.
 @main
 struct SocketIOEcho {
     static func main() async throws {
-        let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 3000
+        let arguments = CommandLine.arguments.dropFirst().map { Int($0) }
+        let port = arguments.first.flatMap { $0 } ?? 3000
+        let pingInterval = arguments.count > 1 ? arguments[1] ?? 300 : 300
+        let pingTimeout = arguments.count > 2 ? arguments[2] ?? 200 : 200
         let server = SocketIOServer(configuration: .init(
-            pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000,
+            pingInterval: .milliseconds(pingInterval), pingTimeout: .milliseconds(pingTimeout), maxPayload: 1_000_000,
             connectTimeout: .milliseconds(1000)))
         server.installEchoHandlers()
         let router = Router()

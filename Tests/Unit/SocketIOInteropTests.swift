@@ -18,14 +18,15 @@ struct SocketIOInteropTests {
         let process = Process()
         let port: Int
 
-        init(python: Bool = false) throws {
+        /// With `heartbeat` (interval, timeout in ms), `socketio-echo` runs with those instead of 300/200.
+        init(python: Bool = false, heartbeat: (Int, Int)? = nil) throws {
             if python {
                 process.executableURL = Repository.file(".venv/socketio-current/bin/python")
                 process.arguments = [Repository.file("scripts/socketio_echo_server.py").path, "0"]
             } else {
                 process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
                     .appendingPathComponent("socketio-echo")
-                process.arguments = ["0"]
+                process.arguments = ["0"] + (heartbeat.map { [String($0.0), String($0.1)] } ?? [])
             }
             let output = Pipe()
             process.standardOutput = output
@@ -109,13 +110,15 @@ struct SocketIOInteropTests {
         #expect((result["closed_after_ms"]?.integer ?? 0) < 1500)
     }
 
+    /// Heartbeats of 1.5 s + 1.5 s: the script's multi-step checks (the upgrade, overlapping GETs) must not
+    /// meet a ping on a machine busy with the rest of the suite.
     @Test("HTTP long-polling and the upgrade, with the protocol's errors, CORS, limits and heartbeats")
     func polling() throws {
-        let server = try EchoServer()
+        let server = try EchoServer(heartbeat: (1500, 1500))
         let result = try Self.python("socketio-5.0.4", "socketio_polling_raw.py", port: server.port)
         #expect(result["open_status"] == .int(200) && result["open_content_type"] == .string("text/plain; charset=UTF-8"))
         #expect(result["open_cors"] == .string("*"))
-        #expect(result["handshake"] == Self.json(#"{"upgrades":["websocket"],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#))
+        #expect(result["handshake"] == Self.json(#"{"upgrades":["websocket"],"pingInterval":1500,"pingTimeout":1500,"maxPayload":1000000}"#))
         #expect(result["post_connect"] == Self.json(#"{"status":200,"body":"ok"}"#))
         #expect(result["connected"] == .bool(true))
         #expect(result["auth_event"] == .string(#"42["auth",{"token":"t"}]"#))
@@ -141,8 +144,8 @@ struct SocketIOInteropTests {
         #expect(result["preflight"] == Self.json(#"{"status":204,"origin":"*","methods":"GET, POST, OPTIONS","headers":"content-type"}"#))
         #expect(result["invalid_packet"] == badRequest && result["after_invalid"] == unknownSession)
         #expect(result["second_get"] == badRequest && result["first_get"] == .string("1"))
-        // pingInterval 300 + pingTimeout 200: about half a second.
-        #expect((result["silent_closed_after_ms"]?.integer ?? 0) >= 450 && (result["silent_closed_after_ms"]?.integer ?? 9999) < 1500)
+        // pingInterval 1500 + pingTimeout 1500: about three seconds.
+        #expect((result["silent_closed_after_ms"]?.integer ?? 0) >= 2900 && (result["silent_closed_after_ms"]?.integer ?? 9999) < 5000)
         #expect(result["probe_answer"] == .string("3probe") && result["released_poll"] == .string("6"))
         #expect(result["upgraded_event"] == .string(#"42["message-back","over websocket"]"#))
         #expect(result["poll_after_upgrade"] == badRequest)
