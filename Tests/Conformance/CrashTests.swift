@@ -30,18 +30,7 @@ struct CrashTests {
             process.standardOutput = output
             process.standardError = output
             try process.run()
-            var log = ""
-            var found: Int?
-            while found == nil {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw Oracle.Failure(description: "pladmed serve exited: \(log)") }
-                log += String(decoding: chunk, as: UTF8.self)
-                if let range = log.range(of: #"port=(\d+) \[pladmed\] serving"#, options: .regularExpression) {
-                    found = Int(log[range].dropFirst(5).prefix { $0.isNumber })
-                }
-            }
-            port = found!
-            output.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+            port = try output.listeningPort(matching: #"port=(\d+) \[pladmed\] serving"#, child: "pladmed serve", drain: true)
         }
 
         func kill() {

@@ -69,22 +69,8 @@ public final class SecantusServer: @unchecked Sendable {
             if Self.pids.isEmpty { atexit { for pid in SecantusServer.pids { kill(pid, SIGKILL) } } }
             Self.pids.append(pid)
         }
-        var buffer = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !buffer.contains("listening on 127.0.0.1:") || !buffer.hasSuffix("\n") {
-            let chunk = log.fileHandleForReading.availableData
-            guard !chunk.isEmpty, Date() < deadline else { throw Oracle.Failure(description: "SecantusDB did not start: \(buffer)") }
-            buffer += String(decoding: chunk, as: UTF8.self)
-        }
-        let line = buffer.split(separator: "\n").first { $0.contains("listening on 127.0.0.1:") } ?? ""
-        guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
-            throw Oracle.Failure(description: "no port in SecantusDB's log: \(buffer)")
-        }
+        let port = try log.listeningPort(matching: #"listening on 127\.0\.0\.1:(\d+)"#, child: "SecantusDB", drain: true)
         self.port = port
         self.uri = "mongodb://127.0.0.1:\(port)/"
-        // Keep draining its log so that it never blocks on a full pipe.
-        log.fileHandleForReading.readabilityHandler = { handle in
-            if handle.availableData.isEmpty { handle.readabilityHandler = nil }
-        }
     }
 }

@@ -32,16 +32,7 @@ struct SocketIOInteropTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var buffer = ""
-            while !buffer.contains("listening on") {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw Oracle.Failure(description: "the echo server exited: \(buffer)") }
-                buffer += String(decoding: chunk, as: UTF8.self)
-            }
-            let line = buffer.split(separator: "\n").first { $0.hasPrefix("listening on") } ?? ""
-            guard let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
-                throw Oracle.Failure(description: "no port in \(buffer)")
-            }
+            let port = try output.listeningPort(matching: #"^listening on 127\.0\.0\.1:(\d+)"#, child: "the echo server", drain: false)
             self.port = port
         }
 

@@ -209,21 +209,6 @@ public final class MongoConnection: Sendable {
         return reply["value"]?.document
     }
 
-    /// Applies `update` to the first document matching `filter`; returns how many matched (0 or 1).
-    public func updateOne(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument) async throws -> Int {
-        let options = writeOptions
-        return try await withCollection(collection) { handle in
-            try BSONDocument.withReply { reply in
-                var error = bson_error_t()
-                let ok = filter.withBSON { selector in
-                    update.withBSON { update in options.withBSON { mongoc_collection_update_one(handle, selector, update, $0, reply, &error) } }
-                }
-                guard ok else { throw MongoError(error) }
-                return Int(BSONDocument(bson: reply)["matchedCount"]?.number ?? 0)
-            }
-        }
-    }
-
     public func deleteMany(_ collection: String, _ filter: BSONDocument = [:]) async throws {
         let options = writeOptions
         try await withCollection(collection) { handle in

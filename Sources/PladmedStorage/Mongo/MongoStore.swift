@@ -16,6 +16,8 @@ import PladmedCore
 public final class MongoStore: Store {
     public let driverName = "mongo"
     public let connection: MongoConnection
+    /// Probe owners already read: a probe never changes owner, so a result upload needs no probe lookup.
+    private let probeOwners = Mutex<[ObjectID: ObjectID]>([:])
 
     /// A store on `connection`; ``prepare()`` creates the unique email index.
     public init(connection: MongoConnection) {
@@ -124,7 +126,7 @@ public final class MongoStore: Store {
         let entry: BSONDocument = [
             "probe": .objectID(result.probe), "results": BSONValue(result.content), "unique_code": .string(result.uniqueCode),
         ]
-        let owner = try await probes(ids: [result.probe]).first?.owner
+        let owner = try await owner(of: result.probe)
         let stored = try await connection.transaction { transaction in
             let matched = try transaction.updateOne(
                 "operations", ["_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)])],
@@ -142,6 +144,13 @@ public final class MongoStore: Store {
         return .stored
     }
 
+    private func owner(of probe: ObjectID) async throws -> ObjectID? {
+        if let owner = probeOwners.withLock({ $0[probe] }) { return owner }
+        guard let owner = try await probes(ids: [probe]).first?.owner else { return nil }
+        probeOwners.withLock { $0[probe] = owner }
+        return owner
+    }
+
     public func users() async throws -> [User] {
         try await connection.find("users", [:], options: ["sort": .document(["_id": .int32(1)])]).compactMap(Self.user)
     }
@@ -156,6 +165,7 @@ public final class MongoStore: Store {
         for collection in ["operations", "probes", "users"] {
             try await connection.deleteMany(collection)
         }
+        probeOwners.withLock { $0.removeAll() }
     }
 
     public func ping() async throws {

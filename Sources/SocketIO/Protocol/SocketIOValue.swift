@@ -102,12 +102,6 @@ public struct SocketIOProtocolError: Error, CustomStringConvertible, Equatable {
     init(_ description: String) { self.description = description }
 }
 
-extension SocketIOValue: Decodable {
-    public init(from decoder: any Decoder) throws {
-        self.init(try JSONValue(from: decoder))
-    }
-}
-
 extension SocketIOValue {
     /// The Socket.IO form of a JSON value.
     public init(_ value: JSONValue) {
