@@ -5,7 +5,7 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-socketio tsan start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-socketio tsan conformance start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
@@ -37,6 +37,16 @@ tsan: venv
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS="suppressions=$(CURDIR)/.tsan-suppressions exitcode=66" \
 		$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry'
+
+# The conformance suite against a running backend (development mode: the run wipes it), e.g.
+#   make conformance URL=http://localhost:5000 SUPERUSER_CMD='.build/debug/pladmed superuser create {email} {password}'
+# PROFILE=original judges by the original's behaviour; ARGS passes more flags (--only, --skip, --junit, --json, --seed).
+URL ?= http://localhost:$(PORT)
+PROFILE ?= strict
+conformance: prerequisites
+	$(SWIFT) build --product pladmed-conformance
+	$$($(SWIFT) build --show-bin-path)/pladmed-conformance --base-url '$(URL)' --profile $(PROFILE) \
+		$(if $(SUPERUSER_CMD),--create-superuser '$(SUPERUSER_CMD)') $(ARGS)
 
 bench-socketio: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench

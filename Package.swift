@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "pladmed", targets: ["pladmed"]),
         .executable(name: "socketio-echo", targets: ["socketio-echo"]),
+        .executable(name: "pladmed-conformance", targets: ["pladmed-conformance"]),
+        .library(name: "PladmedConformance", targets: ["PladmedConformance"]),
         .library(name: "PladmedServer", targets: ["PladmedServer"]),
     ],
     dependencies: [
@@ -82,7 +84,13 @@ let package = Package(
         ),
         .target(
             name: "PladmedConformance",
-            dependencies: ["JSONValues", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "JSONValues",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -91,6 +99,11 @@ let package = Package(
                 "PladmedServer", "PladmedCore", "PladmedStorage", "Warts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pladmed-conformance",
+            dependencies: ["PladmedConformance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -130,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "Conformance",
             dependencies: [
-                "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport",
+                "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport", "PladmedConformance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

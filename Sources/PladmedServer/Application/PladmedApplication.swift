@@ -46,12 +46,16 @@ public enum PladmedApplication {
     /// The application serving `store`, with `registry` tracking the connected probes, as `configuration` says.
     ///
     /// - Parameters:
+    ///   - hub: The REST side's view of the probes, `registry` unless given (tests wrap it).
+    ///   - middleware: Runs around every HTTP request after the Socket.IO endpoint (tests wrap answers with it).
     ///   - now: The clock operations are scheduled by (tests pin it).
     ///   - onServerRunning: Called with the bound port once the server listens.
     public static func make(
         configuration: ServerConfiguration,
         store: any Store,
         registry: ProbeRegistry,
+        hub: (any ProbeHub)? = nil,
+        middleware: (any RouterMiddleware<BasicRequestContext>)? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -62,13 +66,16 @@ public enum PladmedApplication {
         let router = Router()
         let routes = RouteTable()
         router.add(middleware: socketServer.middleware())
+        func add(_ middleware: some RouterMiddleware<BasicRequestContext>) { router.add(middleware: middleware) }
+        if let middleware { add(middleware) }
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware())
         let tokens = TokenService(secret: configuration.secretKey)
+        let hub = hub ?? registry
         let handler = APIHandler(
-            store: store, hub: registry, tokens: tokens, passwords: PasswordHasher(),
-            scheduler: OperationScheduler(store: store, hub: registry, timeZone: configuration.timeZone, now: now),
+            store: store, hub: hub, tokens: tokens, passwords: PasswordHasher(),
+            scheduler: OperationScheduler(store: store, hub: hub, timeZone: configuration.timeZone, now: now),
             production: configuration.production)
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),

@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PladmedCore
+import PladmedStorage
+import Testing
+
+/// A deliberately broken behaviour of the server, for checking that the conformance suite notices it. Faults
+/// exist only in this test target: they wrap the store, the probe hub or the HTTP answers through the seams
+/// `PladmedApplication.make` offers, and the server itself has no switch for them.
+enum Fault: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// `POST /register` answers 200 instead of 201.
+    case wrongStatus
+    /// `GET /users/me` leaves out `is_superuser`.
+    case missingField
+    /// Storing a result never finishes in time, so the probe gets no ack.
+    case droppedAck
+    /// A repeated `unique_code` is stored again.
+    case duplicatedResult
+    /// Every operation costs its owner one credit more than it says.
+    case wrongCharge
+    /// Jobs go to every connected probe, not only the available selected ones.
+    case wrongProbe
+
+    var testDescription: String { rawValue }
+
+    /// The cases of the suite that must fail under this fault (others may fail too).
+    var caughtBy: [String] {
+        switch self {
+        case .wrongStatus: ["Accounts / register ok"]
+        case .missingField: ["Users / users/me ok"]
+        case .droppedAck: ["REST walk with probes A and B connected", "HTTP long-polling, and the upgrade to WebSocket"]
+        case .duplicatedResult: ["REST walk with probes A and B connected", "Operation flow: jobs, results, a duplicate, an unknown operation, an upload without ack"]
+        case .wrongCharge: ["REST walk with probes A and B connected"]
+        case .wrongProbe: ["REST walk with probes A and B connected", "Results from a probe the operation was not given to"]
+        }
+    }
+
+    /// The store as this fault breaks it.
+    func wrap(_ store: any Store) -> any Store {
+        switch self {
+        case .droppedAck, .duplicatedResult, .wrongCharge: FaultyStore(base: store, fault: self)
+        default: store
+        }
+    }
+
+    /// The hub as this fault breaks it, or `nil` for the registry itself.
+    func hub(_ registry: ProbeRegistry) -> (any ProbeHub)? {
+        self == .wrongProbe ? EveryProbeHub(base: registry) : nil
+    }
+
+    /// The HTTP middleware breaking answers, if this fault is one.
+    var middleware: (any RouterMiddleware<BasicRequestContext>)? {
+        switch self {
+        case .wrongStatus, .missingField: AnswerBreaker(fault: self)
+        default: nil
+        }
+    }
+}
+
+/// Rewrites answers for ``Fault/wrongStatus`` and ``Fault/missingField``.
+struct AnswerBreaker: RouterMiddleware {
+    let fault: Fault
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        switch fault {
+        case .wrongStatus where request.method == .post && request.uri.path == "/register" && response.status == .created:
+            response.status = .ok
+        case .missingField where request.uri.path == "/users/me" && response.status == .ok:
+            // The generated handler writes the JSON body in one buffer.
+            response.headers[.contentLength] = nil
+            response.body = response.body.map { buffer in
+                guard case .object(var fields) = try JSONValue(parsing: Data(buffer: buffer)) else { return buffer }
+                fields["is_superuser"] = nil
+                return ByteBuffer(bytes: try JSONValue.object(fields).serialized())
+            }
+        default:
+            break
+        }
+        return response
+    }
+}
+
+/// Hands every job to every connected probe (``Fault/wrongProbe``).
+struct EveryProbeHub: ProbeHub {
+    let base: ProbeRegistry
+
+    func connectedProbes() async -> [ObjectID: ProbeStatus] { await base.connectedProbes() }
+
+    func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID] {
+        let everyone = Array(await base.connectedProbes().keys)
+        let handed = await base.dispatch(job, to: everyone)
+        return handed.filter(probes.contains)
+    }
+}
+
+/// The store with ``Fault/droppedAck``, ``Fault/duplicatedResult`` or ``Fault/wrongCharge``.
+struct FaultyStore: Store {
+    let base: any Store
+    let fault: Fault
+
+    var driverName: String { base.driverName }
+
+    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+        switch fault {
+        case .droppedAck:
+            try await Task.sleep(for: .seconds(8))
+            return try await base.addResult(result, to: operation, reward: reward)
+        case .duplicatedResult:
+            var again = result
+            again.uniqueCode += "-" + UUID().uuidString
+            return try await base.addResult(again, to: operation, reward: reward)
+        default:
+            return try await base.addResult(result, to: operation, reward: reward)
+        }
+    }
+
+    func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
+        let record = try await base.createOperation(operation)
+        if fault == .wrongCharge { _ = try await base.addCredits(-1, to: operation.owner) }
+        return record
+    }
+
+    func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
+        try await base.createUser(email: email, passwordHash: passwordHash, isSuperuser: isSuperuser)
+    }
+    func user(id: ObjectID) async throws -> User? { try await base.user(id: id) }
+    func user(email: String) async throws -> User? { try await base.user(email: email) }
+    func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? { try await base.addCredits(amount, to: user) }
+    func createProbe(owner: ObjectID, location: Location) async throws -> Probe { try await base.createProbe(owner: owner, location: location) }
+    func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
+    func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
+    func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }
+    func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
+        try await base.operations(owner: owner, includeResults: includeResults)
+    }
+    func users() async throws -> [User] { try await base.users() }
+    func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
+        try await base.importRecords(users: users, probes: probes, operations: operations)
+    }
+    func deleteAll() async throws { try await base.deleteAll() }
+    func ping() async throws { try await base.ping() }
+}
