@@ -1,5 +1,6 @@
 import Foundation
 import JSONValues
+import PladmedConformance
 import PladmedTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import PladmedConformance
 import PladmedTestSupport
 import Testing
 @testable import Warts

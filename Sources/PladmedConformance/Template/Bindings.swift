@@ -6,12 +6,12 @@ import JSONValues
 public struct Bindings: Sendable {
     /// Variable name -> value.
     public private(set) var values: [String: JSONValue]
-    private var random: SeededRandom
+    private var random: SeededGenerator
 
     /// Starts with `values`; `seed` fixes every generated `$guid`.
     public init(_ values: [String: JSONValue] = [:], seed: UInt64) {
         self.values = values
-        self.random = SeededRandom(seed: seed)
+        self.random = SeededGenerator(seed: seed)
     }
 
     public subscript(name: String) -> JSONValue? {
@@ -190,20 +190,5 @@ public struct Bindings: Sendable {
     private func quoted(_ text: String) -> String {
         let shown = text.count > 300 ? String(text.prefix(300)) + "…" : text
         return "\"" + shown + "\""
-    }
-}
-
-/// SplitMix64: `--seed` fixes every value a run generates.
-struct SeededRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
-/// SplitMix64: small, seedable, reproducible randomness for generated test cases.
-public struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: small, seedable, reproducible randomness. `--seed` fixes every value a conformance run
+/// generates; the tests draw their generated cases from it too.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     var state: UInt64
 
     /// A generator whose sequence is fixed by `seed`.
