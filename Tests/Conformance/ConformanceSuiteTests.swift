@@ -5,8 +5,8 @@ import PladmedCore
 import PladmedTestSupport
 import Testing
 
-/// The conformance suite (`PladmedConformance`) run against our server, in-process on a fresh SQLite file
-/// over real sockets: it passes in both profiles where they apply, and it catches every injected fault. The runs
+/// The conformance suite (`PladmedConformance`) run against our server, in-process on a fresh SQLite file (and,
+/// for the strict profile, on MongoDB too) over real sockets: it passes in both profiles where they apply, and it catches every injected fault. The runs
 /// go one at a time: each is a whole backend's worth of traffic, and the machine has two cores.
 @Suite("The conformance suite against our server", .serialized)
 struct ConformanceSuiteTests {
@@ -32,9 +32,9 @@ struct ConformanceSuiteTests {
         report.suites.flatMap(\.cases).compactMap { if case .skipped = $0.outcome { $0.name } else { nil } }
     }
 
-    @Test("the strict profile passes, every request and every probe session run")
-    func strictProfilePasses() async throws {
-        let harness = try await ServerHarness()
+    @Test("the strict profile passes, every request and every probe session run", arguments: StoreKind.allCases)
+    func strictProfilePasses(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(store: store)
         try await harness.run { client in
             let report = try await ConformanceRunner(options: Self.options(port: try #require(client.port), harness: harness, profile: .strict)).run()
             #expect(report.passed, "\(Self.failures(report).map { "\($0.name): \($0.message)" })")

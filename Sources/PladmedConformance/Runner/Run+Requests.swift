@@ -23,8 +23,9 @@ extension Run {
         }
     }
 
-    /// Sends the request and holds the answer against the profile's expectation; retries for up to `retry`
-    /// seconds while it does not match (for state that settles, such as credits after a probe's message).
+    /// Sends the request and holds the answer against the profile's expectation; a `GET` is retried for up to
+    /// `retry` seconds while it does not match (for state that settles, such as availability after a probe's
+    /// message). Other methods are sent once: repeating them would change the state under test.
     func send(_ requestCase: RequestCase, retry: Double) async throws(CaseFailure) {
         guard let (example, specific) = requestCase.expectation(for: options.profile) else {
             throw CaseFailure(message: "'\(requestCase.name)' has no expectation in the \(options.profile.rawValue) profile",
@@ -48,7 +49,7 @@ extension Run {
             throw CaseFailure(message: "the request cannot be built: \(error)", request: described, expected: describe(example), actual: "not sent")
         }
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int(retry * 1000)))
+        let deadline = clock.now.advanced(by: .milliseconds(method == "GET" ? Int(retry * 1000) : 0))
         while true {
             let answer: HTTPTarget.Answer
             do {
