@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "Unit",
             dependencies: [
-                "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO", "PladmedConformance",
+                "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO", "PladmedConformance", "CLibMongoC",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],

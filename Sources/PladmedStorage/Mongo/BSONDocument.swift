@@ -153,7 +153,7 @@ extension BSONValue {
         case BSON_TYPE_OID:
             var text = [CChar](repeating: 0, count: 25)
             bson_oid_to_string(bson_iter_oid(iterator), &text)
-            self = ObjectID(String(cString: text)).map(BSONValue.objectID) ?? .null
+            self = ObjectID(String(decoding: text.prefix(24).map { UInt8(bitPattern: $0) }, as: UTF8.self)).map(BSONValue.objectID) ?? .null
         case BSON_TYPE_BINARY:
             var subtype = bson_subtype_t(0)
             var length: UInt32 = 0

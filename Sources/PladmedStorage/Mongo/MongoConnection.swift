@@ -73,6 +73,7 @@ public final class MongoConnection: Sendable {
 
     private static let initialized: Bool = {
         mongoc_init()
+        MongoLog.install()
         return true
     }()
 
