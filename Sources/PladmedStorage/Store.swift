@@ -80,6 +80,20 @@ public protocol Store: Sendable {
 
     /// Deletes every user, probe, operation and result; constraints (the unique email) stay.
     func deleteAll() async throws
+    /// Makes the store ready to serve (idempotent): what it needs beyond opening, such as MongoDB's indexes.
+    func prepare() async throws
     /// Throws when the store does not answer.
     func ping() async throws
+}
+
+/// An error of a store that says whether the store could not be reached at all (the server answers 503 and
+/// retries), as opposed to refusing one request.
+public protocol StoreAvailabilityError: Error {
+    /// The store is unreachable or its connection broke.
+    var isUnavailable: Bool { get }
+}
+
+extension Error {
+    /// Whether this is a store saying it cannot be reached.
+    public var isStoreUnavailable: Bool { (self as? any StoreAvailabilityError)?.isUnavailable == true }
 }

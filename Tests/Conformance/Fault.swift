@@ -141,5 +141,6 @@ struct FaultyStore: Store {
         try await base.importRecords(users: users, probes: probes, operations: operations)
     }
     func deleteAll() async throws { try await base.deleteAll() }
+    func prepare() async throws { try await base.prepare() }
     func ping() async throws { try await base.ping() }
 }

@@ -106,7 +106,7 @@ struct MongoOutageTests {
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while lines.withLock({ $0.count }) < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(lines.withLock { $0.filter { $0.contains("MongoDB unreachable") }.count } >= 2)
+        #expect(lines.withLock { $0.filter { $0.contains("store unreachable") && $0.contains("mongo") }.count } >= 2)
     }
 }
 
@@ -122,6 +122,6 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        lines.withLock { $0.append("\(message)") }
+        lines.withLock { $0.append("\(message) \(metadata ?? [:])") }
     }
 }

@@ -24,19 +24,17 @@ public enum PladmedApplication {
         }
     }
 
-    /// Makes `store` ready (MongoDB: its indexes). With `retrying`, an unreachable database is logged and
-    /// tried again with backoff (1 s doubling to 30 s) until it answers; without, the error is thrown.
+    /// Makes `store` ready (``Store/prepare()``: MongoDB's indexes). With `retrying`, an unreachable store is
+    /// logged and tried again with backoff (1 s doubling to 30 s) until it answers; without, the error is thrown.
     public static func prepare(_ store: any Store, logger: Logger, retrying: Bool) async throws {
-        guard let mongo = store as? MongoStore else { return }
         var delay = Duration.seconds(1)
         while true {
             do {
-                try await mongo.prepare()
-                logger.info("MongoDB ready", metadata: ["database": "\(mongo.connection.databaseName)"])
+                try await store.prepare()
+                logger.info("store ready", metadata: ["store": "\(store.driverName)"])
                 return
-            } catch let error as MongoError {
-                guard retrying, case .unavailable = error else { throw error }
-                logger.error("MongoDB unreachable; /health reports it; retrying", metadata: ["error": "\(error)", "in": "\(delay)"])
+            } catch where retrying && error.isStoreUnavailable {
+                logger.error("store unreachable; /health reports it; retrying", metadata: ["store": "\(store.driverName)", "error": "\(error)", "in": "\(delay)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(30))
             }

@@ -30,8 +30,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if let domain = error.underlyingError as? PladmedError {
                 return Self.json(status: domain.status, message: domain.message)
             }
-            if let mongo = error.underlyingError as? MongoError, case .unavailable = mongo {
-                context.logger.error("database unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(mongo)"])
+            if error.underlyingError.isStoreUnavailable {
+                context.logger.error("database unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"])
                 return Self.json(status: 503, message: "The database is unavailable, try again later")
             }
             if let decoding = error.underlyingError as? DecodingError {

@@ -4,7 +4,7 @@ import NIOPosix
 import PladmedCore
 
 /// What went wrong talking to MongoDB.
-public enum MongoError: Error, Equatable, CustomStringConvertible {
+public enum MongoError: StoreAvailabilityError, Equatable, CustomStringConvertible {
     /// A unique index refused the write (server code 11000).
     case duplicateKey(String)
     /// No server could be reached or selected, or the connection broke.
@@ -21,6 +21,10 @@ public enum MongoError: Error, Equatable, CustomStringConvertible {
         case .invalidURI(let message): "invalid MongoDB URI: \(message)"
         case .failed(let domain, let code, let message): "MongoDB error \(domain).\(code): \(message)"
         }
+    }
+
+    public var isUnavailable: Bool {
+        if case .unavailable = self { true } else { false }
     }
 
     /// A conflict another transaction won (WriteConflict, NoSuchTransaction after an abort): worth running the

@@ -156,6 +156,9 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Nothing: the schema is created when the store opens.
+    public func prepare() async throws {}
+
     public func ping() async throws {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
