@@ -18,8 +18,13 @@ struct CLITests {
     }
 
     func pladmed(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try Self.run(Self.binary, arguments, environment: environment)
+    }
+
+    /// Runs a built executable with `arguments` and `PATH` plus `environment`; its output and exit status.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         let pipe = Pipe()

@@ -91,23 +91,15 @@ struct ConformanceSuiteTests {
                 // The command a deployment would run; here it writes the account into the harness's store file.
                 let create = "\(CLITests.binary.path) superuser create {email} {password}"
                 let junit = folder.path("report.xml"), json = folder.path("report.json")
-                let process = Process()
-                process.executableURL = CLITests.binary.deletingLastPathComponent().appendingPathComponent("pladmed-conformance")
-                process.arguments = [
-                    "--base-url", "http://127.0.0.1:\(port)", "--create-superuser", create, "--superuser", "cli-super@example.com:Cl1!secret",
-                    "--junit", junit, "--json", json, "--seed", "7", "--timeout", "5", "--root", Repository.root.path, "--skip", "probe",
-                ]
-                process.environment = [
-                    "PATH": "/usr/bin:/bin", "SECRET_KEY": "dev", "DATABASE": "sqlite",
-                    "PLADMED_SQLITE_PATH": harness.configuration.sqlitePath,
-                ]
-                let output = Pipe()
-                process.standardOutput = output
-                process.standardError = output
-                try process.run()
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                #expect(process.terminationStatus == (fault == nil ? 0 : 1), "\(text.suffix(3000))")
+                let run = try CLITests.run(
+                    CLITests.binary.deletingLastPathComponent().appendingPathComponent("pladmed-conformance"),
+                    [
+                        "--base-url", "http://127.0.0.1:\(port)", "--create-superuser", create, "--superuser", "cli-super@example.com:Cl1!secret",
+                        "--junit", junit, "--json", json, "--seed", "7", "--timeout", "5", "--root", Repository.root.path, "--skip", "probe",
+                    ],
+                    environment: ["SECRET_KEY": "dev", "DATABASE": "sqlite", "PLADMED_SQLITE_PATH": harness.configuration.sqlitePath])
+                let text = run.output
+                #expect(run.status == (fault == nil ? 0 : 1), "\(text.suffix(3000))")
                 #expect(text.contains("PASS  rest › Accounts / register ok") == (fault == nil))
                 let checked = try JSONValue(parsing: try Oracle.run("junit_check.py", [junit]))
                 #expect(checked["valid"] == .bool(true), "\(checked)")

@@ -107,29 +107,9 @@ struct ConformanceFixturesTests {
         #expect(throws: CollectionError.self) { try ProbeSession(jsonl: "{\"session\":{\"name\":\"x\"}}\n{\"probe\":\"a\",\"dance\":1}", file: "x.jsonl") }
     }
 
-    /// One step of `recordings/rest.json`.
-    struct RecordedStep: Decodable {
-        struct Request: Decodable {
-            let method: String
-            let path: String
-            let body: String?
-        }
-
-        struct Response: Decodable {
-            let status: Int
-            let headers: [String: String]
-            let body_text: String
-        }
-
-        let name: String
-        let request: Request?
-        let response: Response?
-    }
-
     @Test("every request replaying a recorded step expects, in the original profile, what the original answered")
     func originalProfileAgreesWithTheRecording() throws {
-        struct File: Decodable { let steps: [RecordedStep] }
-        let recorded = try JSONDecoder().decode(File.self, from: Data(contentsOf: Repository.recordings.appendingPathComponent("rest.json"))).steps
+        let recorded = try RecordedStep.load(from: Repository.recordings)
         let steps = Dictionary(recorded.filter { $0.request != nil }.map { ($0.name, $0) }) { first, _ in first }
         let cases = try RequestCase.all(in: try PostmanCollection(contentsOf: Self.collection))
         // The recording's accounts, in place of the run's generated ones.

@@ -84,12 +84,9 @@ struct JSONSchemaValidatorTests {
 
     /// The original's recorded answers that the specification declares, with their paths.
     static func recordedAnswers() throws -> [(name: String, method: String, path: String, status: Int, body: JSONValue)] {
-        let recording = try JSONValue(parsing: Data(contentsOf: Repository.recordings.appendingPathComponent("rest.json")))
-        return (recording["steps"]?.array ?? []).compactMap { step in
-            guard let method = step["request"]?["method"]?.string, let path = step["request"]?["path"]?.string,
-                  let status = step["response"]?["status"]?.integer, let body = step["response"]?["body_json"], body != .null
-            else { return nil }
-            return (step["name"]?.string ?? "?", method, path, status, body)
+        try RecordedStep.load(from: Repository.recordings).compactMap { step in
+            guard let request = step.request, let response = step.response, let body = response.body_json, body != .null else { return nil }
+            return (step.name, request.method, request.path, response.status, body)
         }
     }
 

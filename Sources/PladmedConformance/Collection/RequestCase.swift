@@ -65,9 +65,9 @@ public struct RequestCase: Sendable {
             }
         }
         try walk(collection.item, folder: [], tags: [], sessionsOnly: false)
-        let names = cases.map(\.name)
-        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-            throw CollectionError("two requests are named '\(repeated)'")
+        var names: Set<String> = []
+        for requestCase in cases where !names.insert(requestCase.name).inserted {
+            throw CollectionError("two requests are named '\(requestCase.name)'")
         }
         return cases
     }

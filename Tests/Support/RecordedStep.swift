@@ -3,35 +3,35 @@ import PladmedCore
 
 /// One step of `recordings/rest.json`: a request the original answered, or a note about what happened between
 /// requests (a CLI command, probes connecting, a job received).
-struct RecordedStep: Decodable {
-    struct Request: Decodable {
-        let method: String
-        let path: String
-        let headers: [String: String]
-        let body: String?
+public struct RecordedStep: Decodable, Sendable {
+    public struct Request: Decodable, Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [String: String]
+        public let body: String?
     }
 
-    struct Response: Decodable {
-        let status: Int
-        let headers: [String: String]
-        let content_type: String?
-        let body_json: JSONValue?
-        let body_text: String
+    public struct Response: Decodable, Sendable {
+        public let status: Int
+        public let headers: [String: String]
+        public let content_type: String?
+        public let body_json: JSONValue?
+        public let body_text: String
     }
 
-    let name: String
-    let request: Request?
-    let response: Response?
-    let note: JSONValue?
+    public let name: String
+    public let request: Request?
+    public let response: Response?
+    public let note: JSONValue?
 
     /// Every step of the recording, in order.
-    static func load(from recordings: URL) throws -> [RecordedStep] {
+    public static func load(from recordings: URL) throws -> [RecordedStep] {
         struct File: Decodable { let steps: [RecordedStep] }
         return try JSONDecoder().decode(File.self, from: Data(contentsOf: recordings.appendingPathComponent("rest.json"))).steps
     }
 
     /// The instant the original answered (its `Date` header).
-    var answeredAt: Date? {
+    public var answeredAt: Date? {
         guard let text = response?.headers["Date"] else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
