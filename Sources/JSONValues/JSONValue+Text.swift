@@ -81,6 +81,12 @@ extension JSONValue {
         }
     }
 
+    /// Appends `string` as a JSON string literal: quoted, with quotes, backslashes and control characters
+    /// escaped, everything else as UTF-8.
+    public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        writeString(string, to: &out)
+    }
+
     private static func writeString(_ string: String, to out: inout [UInt8]) {
         var string = string
         out.append(UInt8(ascii: "\""))

@@ -2,232 +2,303 @@ import Foundation
 import JSONValues
 
 extension WartsFile {
-    /// What `sc_warts2json` (scamper 20211212) prints for this file, one JSON value per printed line: cycle
-    /// starts and stops, traces and pings; lists, cycle definitions and other record types print nothing.
-    /// `ftime` fields are in `timeZone` (the tool uses the local zone; the original deployment ran in UTC).
-    public func jsonValues(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> [JSONValue] {
+    /// The lines `sc_warts2json` (scamper 20211212) prints for this file, without their newlines, byte for
+    /// byte: cycle starts and stops, traces and pings; lists, cycle definitions and other record types print
+    /// nothing. `ftime` fields are in `timeZone` (the tool uses the local zone; the original deployment ran in
+    /// UTC).
+    public func jsonLines(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> [String] {
         records.compactMap { record in
-            switch record {
-            case .cycleStart(let cycle): Self.json(cycle, event: "start", time: cycle.startTime)
-            case .cycleStop(let cycle): Self.json(cycle, event: "stop", time: cycle.stopTime ?? 0)
-            case .trace(let trace): trace.json(timeZone: timeZone)
-            case .ping(let ping): ping.json
-            default: nil
-            }
+            var line = JSONLine()
+            return Self.write(record, to: &line, timeZone: timeZone) ? line.text : nil
         }
     }
 
-    static func json(_ cycle: WartsCycle, event: String, time: UInt32) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "type": .string("cycle-\(event)"), "list_name": .string(cycle.list?.name ?? ""), "id": .int(Int(cycle.id)),
-            "\(event)_time": .int(Int(time)),
-        ]
-        if let hostname = cycle.hostname { fields["hostname"] = .string(hostname) }
-        return .object(fields)
+    /// ``jsonLines(timeZone:)``, one JSON value per line.
+    public func jsonValues(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> [JSONValue] {
+        jsonLines(timeZone: timeZone).compactMap { try? JSONValue(parsing: $0) }
     }
-}
 
-extension Timeval {
-    /// `{"sec":..,"usec":..}`.
-    var json: JSONValue { .object(["sec": .int(Int(seconds)), "usec": .int(Int(microseconds))]) }
-    /// A `%d.%03d` millisecond value as the JSON number a parser reads from it.
-    var millisecondsJSON: JSONValue { .double(Double(milliseconds)!) }
+    /// ``jsonLines(timeZone:)`` as the text of one JSON array: what a `json` operation stores for a result.
+    public func jsonArrayText(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
+        // A trace of a dozen hops prints about 5 KB.
+        var text = JSONLine(capacity: 8192)
+        text.raw("[")
+        var first = true
+        for record in records {
+            let mark = text.count
+            if !first { text.raw(",") }
+            if Self.write(record, to: &text, timeZone: timeZone) { first = false } else { text.truncate(to: mark) }
+        }
+        text.raw("]")
+        return text.text
+    }
+
+    /// Appends the line `sc_warts2json` prints for `record`; `false` (and nothing appended) for a record it
+    /// does not print.
+    static func write(_ record: WartsRecord, to line: inout JSONLine, timeZone: TimeZone) -> Bool {
+        switch record {
+        case .cycleStart(let cycle): write(cycle, event: "start", time: cycle.startTime, to: &line)
+        case .cycleStop(let cycle): write(cycle, event: "stop", time: cycle.stopTime ?? 0, to: &line)
+        case .trace(let trace): trace.write(to: &line, timeZone: timeZone)
+        case .ping(let ping): ping.write(to: &line)
+        default: return false
+        }
+        return true
+    }
+
+    static func write(_ cycle: WartsCycle, event: String, time: UInt32, to line: inout JSONLine) {
+        line.field(#"{"type":"#, string: "cycle-\(event)")
+        line.field(#", "list_name":"#, string: cycle.list?.name ?? "")
+        line.field(#", "id":"#, cycle.id)
+        if let hostname = cycle.hostname { line.field(#", "hostname":"#, string: hostname) }
+        line.field(event == "start" ? #", "start_time":"# : #", "stop_time":"#, time)
+        line.raw("}")
+    }
 }
 
 extension Trace {
     /// `scamper_file_json_trace_write`.
-    func json(timeZone: TimeZone) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "type": .string("trace"), "version": .string("0.1"), "userid": .int(Int(userID)), "method": .string(methodName),
-            "dst": .string(destination?.description ?? ""),
-            "stop_reason": .string(stopReasonName), "stop_data": .int(Int(stopData)),
-            "hop_count": .int(Int(hopCount)), "attempts": .int(Int(attempts)), "hoplimit": .int(Int(hopLimit)),
-            "firsthop": .int(Int(firstHop)), "wait": .int(Int(wait)), "wait_probe": .int(Int(waitProbe)), "tos": .int(Int(tos)),
-            "probe_size": .int(Int(probeSize)), "probe_count": .int(Int(probeCount)),
-        ]
-        if let source { fields["src"] = .string(source.description) }
-        if let router { fields["rtr"] = .string(router.description) }
+    func write(to line: inout JSONLine, timeZone: TimeZone) {
+        line.field(#"{"type":"trace","version":"0.1", "userid":"#, userID)
+        line.field(#", "method":"#, string: methodName)
+        if let source { line.field(#", "src":"#, string: source.description) }
+        line.field(#", "dst":"#, string: destination?.description ?? "")
+        if let router { line.field(#", "rtr":"#, string: router.description) }
         if isUDP || isTCP {
-            fields["sport"] = .int(Int(sourcePort))
-            fields["dport"] = .int(Int(destinationPort))
+            line.field(#", "sport":"#, sourcePort)
+            line.field(#", "dport":"#, destinationPort)
         } else if flags & 0x20 != 0 {
-            fields["icmp_sum"] = .int(Int(destinationPort))
+            line.field(#", "icmp_sum":"#, destinationPort)
         }
-        var start = self.start.json.object!
-        start["ftime"] = .string(Self.format(seconds: self.start.seconds, timeZone: timeZone))
-        fields["start"] = .object(start)
-        let replies = hops.dropFirst(Int(firstHop) - 1).flatMap { $0 }
+        line.field(#", "stop_reason":"#, string: stopReasonName)
+        line.field(#", "stop_data":"#, stopData)
+        line.field(#", "start":{"sec":"#, start.seconds)
+        line.field(#", "usec":"#, start.microseconds)
+        line.field(#", "ftime":"#, string: Self.format(seconds: start.seconds, timeZone: timeZone))
+        line.field(#"}, "hop_count":"#, hopCount)
+        line.field(#", "attempts":"#, attempts)
+        line.field(#", "hoplimit":"#, hopLimit)
+        line.field(#", "firsthop":"#, firstHop)
+        line.field(#", "wait":"#, wait)
+        line.field(#", "wait_probe":"#, waitProbe)
+        line.field(#", "tos":"#, tos)
+        line.field(#", "probe_size":"#, probeSize)
+        line.field(#", "probe_count":"#, probeCount)
+        let replies = hops.dropFirst(Int(firstHop) - 1).joined()
         if !replies.isEmpty {
-            fields["hops"] = .array(replies.map { $0.json(receiveErrors: flags & 0x80 != 0) })
+            line.raw(#", "hops":"#)
+            let receiveErrors = flags & 0x80 != 0
+            line.array(replies) { line, hop in hop.write(to: &line, receiveErrors: receiveErrors) }
         }
-        return .object(fields)
+        line.raw("}")
     }
 
+    /// `%Y-%m-%d %H:%M:%S` of `seconds` since the epoch, in `timeZone`.
     static func format(seconds: UInt32, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
-                                        from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+        let local = Int64(seconds) + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))))
+        let (days, time) = (local.floorDivided(by: 86_400), local - local.floorDivided(by: 86_400) * 86_400)
+        // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
+        let shifted = days + 719_468
+        let era = shifted.floorDivided(by: 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))"
+    }
+}
+
+extension Int64 {
+    /// The quotient rounded towards minus infinity.
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
 
 extension Trace.Hop {
-    func json(receiveErrors: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "addr": .string(address.description), "probe_ttl": .int(Int(probeTTL)), "probe_id": .int(Int(probeID)),
-            "probe_size": .int(Int(probeSize)), "rtt": rtt.millisecondsJSON, "reply_ttl": .int(Int(replyTTL)),
-            "reply_tos": .int(Int(replyTOS)),
-        ]
-        if let name { fields["name"] = .string(name) }
-        if let tx, tx.seconds != 0 { fields["tx"] = tx.json }
+    func write(to line: inout JSONLine, receiveErrors: Bool) {
+        line.field(#"{"addr":"#, string: address.description)
+        if let name { line.field(#", "name":"#, string: name) }
+        line.field(#", "probe_ttl":"#, probeTTL)
+        line.field(#", "probe_id":"#, probeID)
+        line.field(#", "probe_size":"#, probeSize)
+        if let tx, tx.seconds != 0 { line.field(#", "tx":{"sec":"#, timeval: tx) }
+        line.field(#", "rtt":"#, milliseconds: rtt)
+        line.field(#", "reply_ttl":"#, replyTTL)
+        line.field(#", "reply_tos":"#, replyTOS)
         if !receiveErrors {
-            fields["reply_ipid"] = .int(Int(replyIPID))
-            fields["reply_size"] = .int(Int(replySize))
+            line.field(#", "reply_ipid":"#, replyIPID)
+            line.field(#", "reply_size":"#, replySize)
         }
         if isICMP {
-            fields["icmp_type"] = .int(Int(icmpType))
-            fields["icmp_code"] = .int(Int(icmpCode))
+            line.field(#", "icmp_type":"#, icmpType)
+            line.field(#", "icmp_code":"#, icmpCode)
             if isICMPQuoting && !receiveErrors {
-                fields["icmp_q_ttl"] = .int(Int(quotedTTL))
-                fields["icmp_q_ipl"] = .int(Int(quotedIPLength))
-                if address.isIPv4 { fields["icmp_q_tos"] = .int(Int(quotedTOS)) }
+                line.field(#", "icmp_q_ttl":"#, quotedTTL)
+                line.field(#", "icmp_q_ipl":"#, quotedIPLength)
+                if address.isIPv4 { line.field(#", "icmp_q_tos":"#, quotedTOS) }
             }
             // scamper's own key, colon included.
-            if isICMPPacketTooBig { fields["icmp_nhmtu:"] = .int(Int(nextHopMTU)) }
+            if isICMPPacketTooBig { line.field(#", "icmp_nhmtu:":"#, nextHopMTU) }
         } else if isTCP {
-            fields["tcp_flags"] = .int(Int(tcpFlags))
+            line.field(#", "tcp_flags":"#, tcpFlags)
         }
         if !icmpExtensions.isEmpty {
-            fields["icmpext"] = .array(icmpExtensions.map { ext in
-                var object: [String: JSONValue] = [
-                    "ie_cn": .int(Int(ext.classNumber)), "ie_ct": .int(Int(ext.classType)), "ie_dl": .int(ext.data.count),
-                ]
+            line.raw(#", "icmpext":"#)
+            line.array(icmpExtensions) { line, ext in
+                line.field(#"{"ie_cn":"#, ext.classNumber)
+                line.field(#","ie_ct":"#, ext.classType)
+                line.field(#","ie_dl":"#, ext.data.count)
                 if ext.isMPLS {
-                    object["mpls_labels"] = .array(ext.mplsLabels.map { label in
-                        .object(["mpls_ttl": .int(Int(label.ttl)), "mpls_s": .int(Int(label.bottomOfStack)),
-                                 "mpls_exp": .int(Int(label.exp)), "mpls_label": .int(Int(label.label))])
-                    })
+                    line.raw(#","mpls_labels":"#)
+                    line.array(ext.mplsLabels) { line, label in
+                        line.field(#"{"mpls_ttl":"#, label.ttl)
+                        line.field(#","mpls_s":"#, label.bottomOfStack)
+                        line.field(#","mpls_exp":"#, label.exp)
+                        line.field(#","mpls_label":"#, label.label)
+                        line.raw("}")
+                    }
                 }
-                return .object(object)
-            })
+                line.raw("}")
+            }
         }
-        return .object(fields)
+        line.raw("}")
     }
 }
 
 extension Ping {
     /// `scamper_file_json_ping_write` of scamper 20211212.
-    var json: JSONValue {
-        var fields: [String: JSONValue] = [
-            "type": .string("ping"), "version": .string("0.4"), "method": .string(methodName), "start": start.json,
-            "ping_sent": .int(Int(pingSent)), "probe_size": .int(Int(probeSize)), "userid": .int(Int(userID)),
-            "ttl": .int(Int(ttl)), "wait": .int(Int(waitProbe.seconds)), "timeout": .int(Int(waitTimeout.seconds)),
-        ]
-        if let source { fields["src"] = .string(source.description) }
-        if let destination { fields["dst"] = .string(destination.description) }
-        if let router { fields["rtr"] = .string(router.description) }
-        if waitProbe.microseconds != 0 { fields["wait_us"] = .int(Int(waitProbe.microseconds)) }
-        if waitTimeout.microseconds != 0 { fields["timeout_us"] = .int(Int(waitTimeout.microseconds)) }
+    func write(to line: inout JSONLine) {
+        line.field(#"{"type":"ping", "version":"0.4", "method":"#, string: methodName)
+        if let source { line.field(#", "src":"#, string: source.description) }
+        if let destination { line.field(#", "dst":"#, string: destination.description) }
+        if let router { line.field(#", "rtr":"#, string: router.description) }
+        line.field(#", "start":{"sec":"#, start.seconds)
+        line.field(#","usec":"#, start.microseconds)
+        line.field(#"}, "ping_sent":"#, pingSent)
+        line.field(#", "probe_size":"#, probeSize)
+        line.field(#", "userid":"#, userID)
+        line.field(#", "ttl":"#, ttl)
+        line.field(#", "wait":"#, waitProbe.seconds)
+        if waitProbe.microseconds != 0 { line.field(#", "wait_us":"#, waitProbe.microseconds) }
+        line.field(#", "timeout":"#, waitTimeout.seconds)
+        if waitTimeout.microseconds != 0 { line.field(#", "timeout_us":"#, waitTimeout.microseconds) }
         if isUDP || isTCP {
-            fields["sport"] = .int(Int(sourcePort))
-            fields["dport"] = .int(Int(destinationPort))
+            line.field(#", "sport":"#, sourcePort)
+            line.field(#", "dport":"#, destinationPort)
         }
         if isTCP {
-            fields["tcp_seq"] = .int(Int(tcpSeq))
-            fields["tcp_ack"] = .int(Int(tcpAck))
+            line.field(#", "tcp_seq":"#, tcpSeq)
+            line.field(#", "tcp_ack":"#, tcpAck)
         }
         if !probeData.isEmpty {
             let hex = probeData.map { String(format: "%02x", $0) }.joined()
-            fields[flags & 0x04 != 0 ? "payload" : "pattern"] = .string(hex)
+            line.field(flags & 0x04 != 0 ? #", "payload":"# : #", "pattern":"#, string: hex)
         }
         if flags != 0 {
             let names = ["v4rr", "spoof", "payload", "tsonly", "tsandaddr", "icmpsum", "dl", "tbt", "nosrc", "raw"]
-            fields["flags"] = .array(names.indices.filter { flags & (1 << $0) != 0 }.map { .string(names[$0]) })
+            line.raw(#", "flags":"#)
+            line.array(names.indices.filter { flags & (1 << $0) != 0 }) { line, index in
+                line.string(names[index])
+            }
         }
-        if isICMP && flags & 0x20 != 0 { fields["icmp_csum"] = .int(Int(icmpChecksum)) }
+        // scamper's own spacing, blank after the colon included.
+        if isICMP && flags & 0x20 != 0 { line.field(#", "icmp_csum": "#, icmpChecksum) }
         if let stamps = prespecifiedTimestamps {
-            fields["probe_tsps"] = .array(stamps.map { .string($0.description) })
+            line.raw(#", "probe_tsps":"#)
+            line.array(stamps) { line, address in line.string(address.description) }
         }
-        fields["responses"] = .array(replies.flatMap { $0 }.map(json))
-        fields["statistics"] = statisticsJSON
-        return .object(fields)
+        line.raw(#", "responses":"#)
+        line.array(replies.joined()) { line, reply in write(reply, to: &line) }
+        line.raw(",")
+        writeStatistics(to: &line)
+        line.raw("}")
     }
 
-    func json(_ reply: Reply) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "from": .string(reply.address.description), "seq": .int(Int(reply.probeID)),
-            "reply_size": .int(Int(reply.replySize)), "reply_ttl": .int(Int(reply.replyTTL)),
-            "rtt": reply.rtt.millisecondsJSON,
-        ]
+    func write(_ reply: Reply, to line: inout JSONLine) {
+        line.field(#"{"from":"#, string: reply.address.description)
+        line.field(#", "seq":"#, reply.probeID)
+        line.field(#", "reply_size":"#, reply.replySize)
+        line.field(#", "reply_ttl":"#, reply.replyTTL)
         switch reply.replyProtocol {
-        case 1, 58: fields["reply_proto"] = .string("icmp")
-        case 6: fields["reply_proto"] = .string("tcp")
-        case 17: fields["reply_proto"] = .string("udp")
-        default: fields["reply_proto"] = .int(Int(reply.replyProtocol))
+        case 1, 58: line.raw(#", "reply_proto":"icmp""#)
+        case 6: line.raw(#", "reply_proto":"tcp""#)
+        case 17: line.raw(#", "reply_proto":"udp""#)
+        default: line.field(#", "reply_proto":"#, reply.replyProtocol)
         }
         if let tx = reply.tx, tx.seconds != 0 {
-            fields["tx"] = tx.json
+            line.field(#", "tx":{"sec":"#, timeval: tx)
             let rx = tx.totalMicroseconds + reply.rtt.totalMicroseconds
-            fields["rx"] = .object(["sec": .int(Int(rx / 1_000_000)), "usec": .int(Int(rx % 1_000_000))])
+            line.field(#", "rx":{"sec":"#, timeval: Timeval(seconds: UInt32(rx / 1_000_000), microseconds: UInt32(rx % 1_000_000)))
         }
+        line.field(#", "rtt":"#, milliseconds: reply.rtt)
         if reply.address.isIPv4 {
-            fields["probe_ipid"] = .int(Int(reply.probeIPID))
-            fields["reply_ipid"] = .int(Int(reply.replyIPID))
+            line.field(#", "probe_ipid":"#, reply.probeIPID)
+            line.field(#", "reply_ipid":"#, reply.replyIPID)
         } else if reply.address.isIPv6 && reply.flags & 0x02 != 0 {
-            fields["reply_ipid"] = .int(Int(reply.replyIPID32))
+            line.field(#", "reply_ipid":"#, reply.replyIPID32)
         }
         if reply.isICMP {
-            fields["icmp_type"] = .int(Int(reply.icmpType))
-            fields["icmp_code"] = .int(Int(reply.icmpCode))
+            line.field(#", "icmp_type":"#, reply.icmpType)
+            line.field(#", "icmp_code":"#, reply.icmpCode)
         } else if reply.isTCP {
-            fields["tcp_flags"] = .int(Int(reply.tcpFlags))
+            line.field(#", "tcp_flags":"#, reply.tcpFlags)
         }
         if let route = reply.recordRoute {
-            fields["RR"] = .array(route.map { .string($0.description) })
+            line.raw(#", "RR":"#)
+            line.array(route) { line, address in line.string(address.description) }
         }
         if let timestamps = reply.timestamps {
             if flags & 0x08 == 0 {
-                fields["tsandaddr"] = .array(zip(timestamps.addresses, timestamps.stamps).map {
-                    .object(["ip": .string($0.description), "ts": .int(Int($1))])
-                })
+                line.raw(#", "tsandaddr":"#)
+                line.array(zip(timestamps.addresses, timestamps.stamps)) { line, stamp in
+                    line.field(#"{"ip":"#, string: stamp.0.description)
+                    line.field(#","ts":"#, stamp.1)
+                    line.raw("}")
+                }
             } else {
-                fields["tsonly"] = .array(timestamps.stamps.map { .int(Int($0)) })
+                line.raw(#", "tsonly":"#)
+                line.array(timestamps.stamps) { line, stamp in line.number(stamp) }
             }
         }
-        return .object(fields)
+        line.raw("}")
     }
 
     /// `scamper_ping_stats` as scamper 20211212 computes it: a probe counts as answered when any reply came
     /// back (a TTL-expired message too), and every reply's RTT, duplicates included, enters min, max, avg
     /// and stddev.
-    var statisticsJSON: JSONValue {
+    func writeStatistics(to line: inout JSONLine) {
         let answered = replies.filter { !$0.isEmpty }.count
         let rtts = replies.flatMap { $0.map(\.rtt.totalMicroseconds) }
-        var fields: [String: JSONValue] = ["replies": .int(answered)]
+        line.field(#""statistics":{"replies":"#, answered)
         if pingSent != 0 {
+            line.raw(#", "loss":"#)
             if answered == 0 {
-                fields["loss"] = .int(1)
+                line.raw("1")
             } else if answered == Int(pingSent) {
-                fields["loss"] = .int(0)
+                line.raw("0")
             } else {
                 let loss = Float(Int(pingSent) - answered) / Float(pingSent)
-                fields["loss"] = .double(Double(String(format: "%.2f", loss))!)
+                line.raw(String(format: "%.2f", loss))
             }
         }
         if answered > 0, let min = rtts.min(), let max = rtts.max() {
             let sum = rtts.reduce(0.0) { $0 + Double($1) }
             let mean = sum / Double(rtts.count)
             let variance = rtts.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(rtts.count)
-            func ms(_ micros: UInt64) -> JSONValue {
-                Timeval(seconds: UInt32(micros / 1_000_000), microseconds: UInt32(micros % 1_000_000)).millisecondsJSON
+            func time(_ micros: UInt64) -> Timeval {
+                Timeval(seconds: UInt32(micros / 1_000_000), microseconds: UInt32(micros % 1_000_000))
             }
-            fields["min"] = ms(min)
-            fields["max"] = ms(max)
-            fields["avg"] = ms(UInt64(UInt32(truncatingIfNeeded: UInt64(mean))))
-            fields["stddev"] = ms(UInt64(UInt32(truncatingIfNeeded: UInt64(variance.squareRoot()))))
+            line.field(#", "min":"#, milliseconds: time(min))
+            line.field(#", "max":"#, milliseconds: time(max))
+            line.field(#", "avg":"#, milliseconds: time(UInt64(UInt32(truncatingIfNeeded: UInt64(mean)))))
+            line.field(#", "stddev":"#, milliseconds: time(UInt64(UInt32(truncatingIfNeeded: UInt64(variance.squareRoot())))))
         }
-        return .object(fields)
+        line.raw("}")
     }
 }

@@ -90,7 +90,7 @@ struct IngestBench: AsyncParsableCommand {
         let results = self.results, samples = self.samples, probes = self.probes
         try await app.test(.live) { http in
             let port = http.port!
-            let jobs = Mutex<[String: ContinuousClock.Instant]>([:])
+            let jobs = JobArrivals()
             var clients: [SocketIOClient] = []
             for probe in probeRecords {
                 var headers = HTTPFields()
@@ -99,13 +99,25 @@ struct IngestBench: AsyncParsableCommand {
                 let client = SocketIOClient(options: .init(url: "http://127.0.0.1:\(port)", query: ["token": tokens.probeToken(for: probe)], headers: headers))
                 for kind in ["traceroute", "ping"] {
                     await client.on(kind) { arguments, _ in
-                        if let id = arguments.first?["_id"]?.string { jobs.withLock { $0[id] = ContinuousClock.now } }
+                        if let id = arguments.first?["_id"]?.string { jobs.arrived(id, at: ContinuousClock.now) }
                     }
                 }
                 try await client.connect()
                 clients.append(client)
             }
             let auth = ["access_token": tokens.userToken(for: owner)]
+
+            func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+            // The floor under any REST figure: a request that does next to nothing, on the same client.
+            var health: [Duration] = []
+            for _ in 0..<samples {
+                let started = ContinuousClock.now
+                _ = try await http.execute(uri: "/health", method: .get)
+                health.append(ContinuousClock.now - started)
+            }
+            health.sort()
+            print(String(format: "HTTP round trip (GET /health), %d samples: p50 %.3f ms, p99 %.3f ms",
+                         samples, ms(health[samples / 2]), ms(health[samples * 99 / 100])))
 
             // Dispatch latency: POST /ping to one probe until its event handler runs.
             var latencies: [Duration] = [], responses: [Duration] = []
@@ -116,12 +128,10 @@ struct IngestBench: AsyncParsableCommand {
                     body: ByteBuffer(string: #"{"probes":["\#(probe.id.hex)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}}"#))
                 responses.append(ContinuousClock.now - started)
                 let id = try JSONValue(parsing: Data(buffer: created.body))["_id"]!.string!
-                while jobs.withLock({ $0[id] }) == nil { await Task.yield() }
-                latencies.append(jobs.withLock { $0[id]! } - started)
+                latencies.append(await jobs.arrival(of: id) - started)
             }
             latencies.sort()
             responses.sort()
-            func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
             print(String(format: "dispatch latency (POST /ping -> event at the probe), %d samples: p50 %.3f ms, p99 %.3f ms",
                          samples, ms(latencies[latencies.count / 2]), ms(latencies[latencies.count * 99 / 100])))
             print(String(format: "POST /ping response (stored, dispatched, answered): p50 %.3f ms, p99 %.3f ms",
@@ -132,6 +142,7 @@ struct IngestBench: AsyncParsableCommand {
             let created = try await http.execute(uri: "/traceroute", method: .post, headers: Self.fields(auth), body: ByteBuffer(string: body))
             let operation = try JSONValue(parsing: Data(buffer: created.body))["_id"]!.string!
             let started = ContinuousClock.now
+            let cpuBefore = Self.processCPUSeconds()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, client) in clients.enumerated() {
                     group.addTask {
@@ -147,13 +158,45 @@ struct IngestBench: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             let elapsed = ContinuousClock.now - started
+            let cpu = Self.processCPUSeconds() - cpuBefore
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let total = probes * results
             print(String(format: "ingest: %d results from %d probes in %.2f s: %.0f results/s (each %d bytes of warts -> %d JSON records, stored, acked)",
                          total, probes, seconds, Double(total) / seconds, content.count, 4))
+            print(String(format: "ingest CPU (server and probes together): %.0f µs per result, %.0f%% of one core",
+                         cpu / Double(total) * 1e6, cpu / seconds * 100))
             let stored = try await store.operation(id: ObjectID(operation)!, includeResults: true)?.results.count ?? 0
             print("stored results: \(stored) of \(total)")
             for client in clients { await client.disconnect() }
+        }
+    }
+
+    /// When each job event reached its probe, by operation id; a waiter sleeps until its job arrives (no
+    /// spinning: the bench must not take a core from the server it measures).
+    final class JobArrivals: Sendable {
+        private struct State {
+            var arrivals: [String: ContinuousClock.Instant] = [:]
+            var waiters: [String: CheckedContinuation<ContinuousClock.Instant, Never>] = [:]
+        }
+        private let state = Mutex(State())
+
+        func arrived(_ id: String, at instant: ContinuousClock.Instant) {
+            let waiter = state.withLock { state in
+                state.arrivals[id] = instant
+                return state.waiters.removeValue(forKey: id)
+            }
+            waiter?.resume(returning: instant)
+        }
+
+        func arrival(of id: String) async -> ContinuousClock.Instant {
+            await withCheckedContinuation { continuation in
+                let instant = state.withLock { state -> ContinuousClock.Instant? in
+                    if let instant = state.arrivals[id] { return instant }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let instant { continuation.resume(returning: instant) }
+            }
         }
     }
 
@@ -178,6 +221,14 @@ struct IngestBench: AsyncParsableCommand {
         let line = buffer.split(separator: "\n").first { $0.contains("listening on") } ?? ""
         let port = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "0"
         return (process, "mongodb://127.0.0.1:\(port)/bench")
+    }
+
+    /// User plus system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func fields(_ values: [String: String]) -> HTTPFields {

@@ -31,6 +31,17 @@ struct SocketIOServerTests {
             for _ in 0..<10 { await socket.emit("flood", [.string(String(repeating: "x", count: 50_000))]) }
         }
         namespace.on("echo") { _, arguments, ack in await ack?(arguments) }
+        namespace.on("ignore") { _, _, _ in }
+        // Asks the client back with an ack (waiting the milliseconds of the last argument), and answers with
+        // the client's answer or the error.
+        namespace.on("ask-me") { socket, arguments, ack in
+            do {
+                let wait = Duration.milliseconds(Int(arguments.last?.number ?? 0))
+                await ack?(try await socket.emitWithAck("question", Array(arguments.dropLast()), timeout: wait))
+            } catch {
+                await ack?([.string("\(error)")])
+            }
+        }
         let router = Router()
         router.add(middleware: server.middleware())
         let app = Application(
@@ -111,6 +122,41 @@ struct SocketIOServerTests {
             try await Task.sleep(for: .milliseconds(300))
             let plainConnected = await plain.isConnected, plainReconnections = await plain.reconnections
             #expect(!plainConnected && plainReconnections == 0)
+        }
+    }
+
+    @Test("client acks: an unanswered one times out at its own deadline, even when a longer one waits; answered ones return; disconnect fails the rest")
+    func clientAckTimeouts() async throws {
+        try await Self.withServer { _, _, url in
+            let (client, _) = try await Self.connectedClient(url)
+            // Generous bounds: the whole suite runs in parallel on two cores. The short wait must end long
+            // before the long one's deadline.
+            let long = Task { try await client.emitWithAck("ignore", [], timeout: .seconds(300)) }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            await #expect(throws: SocketIOError.ackTimeout) { try await client.emitWithAck("ignore", [], timeout: .milliseconds(300)) }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(300) && waited < .seconds(100), "timed out after \(waited)")
+            for n in 0..<50 { #expect(try await client.emitWithAck("echo", [.int(n)], timeout: .seconds(100)) == [.int(n)]) }
+            await client.disconnect()
+            await #expect(throws: SocketIOError.disconnected) { try await long.value }
+        }
+    }
+
+    @Test("server acks: the server waits for the client's ack to its event, and times out when none comes")
+    func serverAcks() async throws {
+        try await Self.withServer { _, _, url in
+            let client = SocketIOClient(options: .init(url: url))
+            await client.on("question") { arguments, ack in
+                if arguments.first != .string("stay silent") { await ack?([.string("answer")] + arguments) }
+            }
+            try await client.connect()
+            // Generous bounds: the whole suite runs in parallel on two cores.
+            for n in 0..<20 {
+                #expect(try await client.emitWithAck("ask-me", [.int(n), .int(60_000)], timeout: .seconds(100)) == [.string("answer"), .int(n)])
+            }
+            #expect(try await client.emitWithAck("ask-me", [.string("stay silent"), .int(300)], timeout: .seconds(100)) == [.string("ackTimeout")])
+            await client.disconnect()
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import JSONValues
 import PladmedTestSupport
 import Testing
-import Warts
+@testable import Warts
 
 /// Every warts fixture against what scamper's own tools printed for it (Fixtures/warts, from scamper 20211212).
 @Suite("Warts decoder against sc_warts2json and sc_analysis_dump")
@@ -23,17 +23,30 @@ struct WartsFixtureTests {
         #expect(Self.names.count >= 30)
     }
 
-    @Test("JSON values equal sc_warts2json's, record by record", arguments: names)
+    @Test("JSON lines equal sc_warts2json's byte for byte", arguments: names)
     func json(_ name: String) throws {
         let file = WartsFile(decoding: try Data(contentsOf: Self.folder.appendingPathComponent(name + ".warts")))
-        let expected = try Self.text(name, ".json").split(separator: "\n").map { line in
-            try JSONValue(parsing: Data(line.utf8))
+        let printed = try Self.text(name, ".json").split(separator: "\n").map(String.init)
+        let lines = file.jsonLines()
+        #expect(lines.count == printed.count, "\(name): \(lines.count) lines, sc_warts2json printed \(printed.count)")
+        for (index, (ours, theirs)) in zip(lines, printed).enumerated() {
+            #expect(ours == theirs, "\(name) line \(index)")
         }
-        let actual = file.jsonValues()
-        #expect(actual.count == expected.count, "\(name): \(actual.count) records, sc_warts2json printed \(expected.count)")
-        for (index, (ours, theirs)) in zip(actual, expected).enumerated() {
-            #expect(ours == theirs, "\(name) record \(index)")
-        }
+        let values = try printed.map { try JSONValue(parsing: $0) }
+        #expect(file.jsonValues() == values)
+        #expect(try JSONValue(parsing: file.jsonArrayText()) == .array(values))
+    }
+
+    @Test("ftime in a zone east and west of UTC, across a year boundary")
+    func ftime() {
+        let utc = TimeZone(identifier: "UTC")!
+        #expect(Trace.format(seconds: 1_613_529_296, timeZone: utc) == "2021-02-17 02:34:56")
+        #expect(Trace.format(seconds: 0, timeZone: utc) == "1970-01-01 00:00:00")
+        #expect(Trace.format(seconds: 1_704_067_199, timeZone: utc) == "2023-12-31 23:59:59")
+        #expect(Trace.format(seconds: 1_704_067_199, timeZone: TimeZone(secondsFromGMT: 3600)!) == "2024-01-01 00:59:59")
+        #expect(Trace.format(seconds: 1_704_070_800, timeZone: TimeZone(secondsFromGMT: -3 * 3600)!) == "2023-12-31 22:00:00")
+        #expect(Trace.format(seconds: 1_709_164_800, timeZone: utc) == "2024-02-29 00:00:00")
+        #expect(Trace.format(seconds: 4_294_967_295, timeZone: utc) == "2106-02-07 06:28:15")
     }
 
     @Test("dump text equals sc_analysis_dump's byte for byte", arguments: names)

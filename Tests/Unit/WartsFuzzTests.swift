@@ -40,7 +40,7 @@ struct WartsFuzzTests {
         return bytes
     }
 
-    @Test("30,000 mutants decode and render without trapping")
+    @Test("30,000 mutants decode and render without trapping, every JSON line valid JSON")
     func mutants() throws {
         let seeds = try Self.seeds()
         var random = SeededGenerator(seed: 0x5EED_2026)
@@ -48,7 +48,8 @@ struct WartsFuzzTests {
         for _ in 0..<30_000 {
             let input = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &random)], &random)
             let file = WartsFile(decoding: input)
-            _ = file.jsonValues()
+            let lines = file.jsonLines()
+            #expect(file.jsonValues().count == lines.count, "a JSON line does not parse: \(lines)")
             _ = file.analysisDump()
             #expect(file.records.count <= input.count / 8 + 1)
             if file.error != nil { failures += 1 }

@@ -27,10 +27,11 @@ struct WartsOracleTests {
         for name in names {
             let base = folder.url.appendingPathComponent(String(name.dropLast(6)))
             let data = Array(try Data(contentsOf: folder.url.appendingPathComponent(name)))
-            let expectedJSON = try String(contentsOf: base.appendingPathExtension("json"), encoding: .utf8)
-                .split(separator: "\n").map { try JSONValue(parsing: Data($0.utf8)) }
+            let printed = try String(contentsOf: base.appendingPathExtension("json"), encoding: .utf8).split(separator: "\n").map(String.init)
+            let expectedJSON = try printed.map { try JSONValue(parsing: Data($0.utf8)) }
             let file = WartsFile(decoding: data)
             #expect(file.error == nil, "\(name): \(String(describing: file.error))")
+            #expect(file.jsonLines() == printed, "\(name)")
             #expect(file.jsonValues() == expectedJSON, "\(name)")
             let dump = try String(contentsOf: base.appendingPathExtension("dump"), encoding: .utf8)
             #expect(ScamperTools.analysisDump([(name, data)]).standardOutput == dump, "\(name)")

@@ -54,7 +54,7 @@ extension APIHandler {
 extension JSONValue {
     /// The JSON value `value` encodes to.
     init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        self = try JSONValue(parsing: JSONEncoder().encode(value))
     }
 
     /// The value as the OpenAPI runtime's untyped containers hold it.
@@ -79,10 +79,11 @@ extension Components.Schemas.Operation {
             probes: operation.probes.map(Components.Schemas.OperationProbe.init),
             resultFormat: try .init(format: operation.resultFormat),
             results: try operation.results.map { result in
-                let content: Components.Schemas.OperationResult.ResultsPayload = if let text = result.content.string {
+                let value = try result.content.value()
+                let content: Components.Schemas.OperationResult.ResultsPayload = if let text = value.string {
                     .case2(text)
                 } else {
-                    .case1(try (result.content.array ?? [result.content]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
+                    .case1(try (value.array ?? [value]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
                 }
                 return .init(probe: result.probe.hex, results: content)
             })

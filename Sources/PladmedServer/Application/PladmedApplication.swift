@@ -63,6 +63,7 @@ public enum PladmedApplication {
             logger: logger)
         let router = Router()
         let routes = RouteTable()
+        router.add(middleware: SingleWriteResponseMiddleware())
         router.add(middleware: socketServer.middleware())
         func add(_ middleware: some RouterMiddleware<BasicRequestContext>) { router.add(middleware: middleware) }
         if let middleware { add(middleware) }

@@ -48,25 +48,25 @@ extension MongoStore {
         return Probe(id: id, owner: owner, location: location)
     }
 
-    static func document(_ operation: OperationRecord) -> BSONDocument {
-        [
+    static func document(_ operation: OperationRecord) throws -> BSONDocument {
+        try [
             "_id": .objectID(operation.id), "operation": .string(operation.kind.rawValue), "params": BSONValue(operation.params),
             "probes": .array(operation.probes.map { .objectID($0.id) }), "owner": .objectID(operation.owner),
             "credits": number(operation.credits), "result_format": .string(operation.resultFormat),
             "results": .array(operation.results.map { result in
-                .document(["probe": .objectID(result.probe), "results": BSONValue(result.content), "unique_code": .string(result.uniqueCode)])
+                .document(["probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode)])
             }),
         ]
     }
 
     /// An operation document as a record; its probes' owners and locations come from `probes` (a probe that
     /// no longer exists keeps the operation's owner and no location).
-    static func operation(_ document: BSONDocument, probes: [ObjectID: Probe]) -> OperationRecord? {
+    static func operation(_ document: BSONDocument, probes: [ObjectID: Probe]) throws -> OperationRecord? {
         guard let id = document["_id"]?.objectID, let owner = document["owner"]?.objectID else { return nil }
         let probeIDs = document["probes"]?.array?.compactMap(\.objectID) ?? []
-        let results = (document["results"]?.array ?? []).compactMap { value -> OperationResult? in
+        let results = try (document["results"]?.array ?? []).compactMap { value -> OperationResult? in
             guard let entry = value.document, let probe = entry["probe"]?.objectID else { return nil }
-            return OperationResult(probe: probe, content: entry["results"]?.json ?? .null, uniqueCode: entry["unique_code"]?.string ?? "")
+            return OperationResult(probe: probe, content: try JSONText(entry["results"]?.json ?? .null), uniqueCode: entry["unique_code"]?.string ?? "")
         }
         return OperationRecord(
             id: id, kind: document["operation"]?.string.flatMap(MeasurementKind.init(rawValue:)) ?? .traceroute, owner: owner,

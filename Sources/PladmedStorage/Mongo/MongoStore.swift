@@ -86,7 +86,7 @@ public final class MongoStore: Store {
             id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
             credits: new.credits, resultFormat: new.resultFormat)
-        let document = Self.document(operation)
+        let document = try Self.document(operation)
         let owner = new.owner, cost = new.credits
         try await connection.transaction { transaction in
             let charged = try transaction.updateOne(
@@ -119,12 +119,12 @@ public final class MongoStore: Store {
     private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
         let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })
         let probes = Dictionary(uniqueKeysWithValues: try await self.probes(ids: Array(probeIDs)).map { ($0.id, $0) })
-        return documents.compactMap { Self.operation($0, probes: probes) }
+        return try documents.compactMap { try Self.operation($0, probes: probes) }
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
-        let entry: BSONDocument = [
-            "probe": .objectID(result.probe), "results": BSONValue(result.content), "unique_code": .string(result.uniqueCode),
+        let entry: BSONDocument = try [
+            "probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode),
         ]
         let owner = try await owner(of: result.probe)
         let stored = try await connection.transaction { transaction in
@@ -158,7 +158,7 @@ public final class MongoStore: Store {
     public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
         try await connection.insert(many: users.map(Self.document), into: "users")
         try await connection.insert(many: probes.map(Self.document), into: "probes")
-        try await connection.insert(many: operations.map(Self.document), into: "operations")
+        try await connection.insert(many: try operations.map(Self.document), into: "operations")
     }
 
     public func deleteAll() async throws {

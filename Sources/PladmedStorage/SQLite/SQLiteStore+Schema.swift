@@ -106,7 +106,7 @@ extension SQLiteStore {
                 .map { result in
                     OperationResult(
                         probe: ObjectID(result["probe_id"] as String)!,
-                        content: try JSONValue(parsing: Data((result["content"] as String).utf8)),
+                        content: JSONText(trusted: result["content"]),
                         uniqueCode: result["unique_code"])
                 }
         }

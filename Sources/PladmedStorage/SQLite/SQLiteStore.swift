@@ -23,6 +23,13 @@ public final class SQLiteStore: Store {
         resultWriter = GroupCommitWriter(database: database)
     }
 
+    /// Runs a read of one statement on the calling thread. A lookup by key takes microseconds, while an
+    /// asynchronous read pays two thread hand-offs (a quarter of a millisecond on two cores); WAL readers
+    /// never wait for the writer, and one statement is a consistent snapshot without a transaction.
+    private func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.unsafeRead(body)
+    }
+
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
         let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
         do {
@@ -34,11 +41,11 @@ public final class SQLiteStore: Store {
     }
 
     public func user(id: ObjectID) async throws -> User? {
-        try await database.read { db in try Self.fetchUser(db, id: id) }
+        try readNow { db in try Self.fetchUser(db, id: id) }
     }
 
     public func user(email: String) async throws -> User? {
-        try await database.read { db in
+        try readNow { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.user)
         }
     }
@@ -58,7 +65,7 @@ public final class SQLiteStore: Store {
 
     public func probes(ids: [ObjectID]) async throws -> [Probe] {
         guard !ids.isEmpty else { return [] }
-        return try await database.read { db in
+        return try readNow { db in
             let placeholders = databaseQuestionMarks(count: ids.count)
             return try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE id IN (\(placeholders))",
                                     arguments: StatementArguments(ids.map(\.hex))).map(Self.probe)
@@ -112,7 +119,7 @@ public final class SQLiteStore: Store {
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
-        let content = try result.content.serializedText()
+        let content = result.content.text
         return try await resultWriter.write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return .unknownOperation
@@ -133,7 +140,7 @@ public final class SQLiteStore: Store {
     }
 
     public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
-        let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.serializedText() }) }
+        let operations = try operations.map { ($0, try $0.params.serializedText(), $0.results.map(\.content.text)) }
         try await database.write { db in
             for user in users { try Self.insert(user, into: db) }
             for probe in probes { try Self.insert(probe, into: db) }
@@ -160,6 +167,6 @@ public final class SQLiteStore: Store {
     public func prepare() async throws {}
 
     public func ping() async throws {
-        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try readNow { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }

@@ -125,8 +125,7 @@ actor ClientConnection {
     private var writer: WebSocketOutboundWriter?
     private var handlers: [String: @Sendable ([SocketIOValue], Acknowledgement?) async -> Void] = [:]
     private var connectWaiter: CheckedContinuation<String, any Error>?
-    private var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
-    private var nextAckID = 0
+    private var acks = AckWaiters()
     private var assembler = PacketAssembler(maxAttachments: 64)
     private(set) var isConnected = false
     private(set) var reconnections = 0
@@ -247,7 +246,7 @@ actor ClientConnection {
             Task { await handler(values, ack) }
         case .ack, .binaryAck:
             guard let id = packet.ackID, case .array(let values) = try packet.data?.reconstructed(with: attachments) ?? .array([]) else { return }
-            pendingAcks.removeValue(forKey: id)?.resume(returning: values)
+            acks.answer(id, with: values)
         }
     }
 
@@ -258,24 +257,32 @@ actor ClientConnection {
         for attachment in attachments { try await writer.write(.binary(ByteBuffer(bytes: attachment))) }
     }
 
+    /// Sends an event with an ack id and waits for the ack (see ``AckWaiters``).
     func request(values: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue] {
-        let id = nextAckID
-        nextAckID += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.failAck(id, SocketIOError.ackTimeout)
+        let id = acks.begin()
+        do {
+            try await send(kind: .event, ackID: id, values: values)
+        } catch {
+            _ = acks.sent(id)
+            throw error
         }
-        defer { timer.cancel() }
+        if let values = acks.sent(id) { return values }
+        guard isConnected else { throw SocketIOError.disconnected }
+        let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { continuation in
-            pendingAcks[id] = continuation
-            Task {
-                do { try await self.send(kind: .event, ackID: id, values: values) } catch { await self.failAck(id, error) }
-            }
+            acks.wait(id, continuation, until: deadline, arm: armSweeper)
         }
     }
 
-    private func failAck(_ id: Int, _ error: any Error) {
-        pendingAcks.removeValue(forKey: id)?.resume(throwing: error)
+    private func armSweeper(_ deadline: ContinuousClock.Instant, _ generation: Int) -> Task<Void, Never> {
+        Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            await self?.sweepAcks(generation)
+        }
+    }
+
+    private func sweepAcks(_ generation: Int) {
+        acks.sweep(generation: generation, arm: armSweeper)
     }
 
     func disconnect() async {
@@ -291,9 +298,6 @@ actor ClientConnection {
         assembler = PacketAssembler(maxAttachments: 64)
         connectWaiter?.resume(throwing: SocketIOClient.ConnectError.closed)
         connectWaiter = nil
-        for (id, continuation) in pendingAcks {
-            continuation.resume(throwing: SocketIOError.disconnected)
-            pendingAcks[id] = nil
-        }
+        acks.failAll(.disconnected)
     }
 }

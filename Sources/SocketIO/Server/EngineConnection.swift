@@ -23,8 +23,7 @@ actor EngineConnection {
     private var sockets: [String: Socket] = [:]
     private var assembler: PacketAssembler
     private var pongReceived = true
-    private var nextAckID = 0
-    private var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
+    private var acks = AckWaiters()
     private var closed = false
     private var timers: [Task<Void, Never>] = []
 
@@ -259,9 +258,8 @@ actor EngineConnection {
                 if let handler = handlers?.events[event] { await handler(socket, values, ack) }
             }
         case .ack, .binaryAck:
-            guard let id = packet.ackID, let continuation = pendingAcks.removeValue(forKey: id) else { return }
-            guard case .array(let values) = try packet.data?.reconstructed(with: attachments) ?? .array([]) else { return }
-            continuation.resume(returning: values)
+            guard let id = packet.ackID, case .array(let values) = try packet.data?.reconstructed(with: attachments) ?? .array([]) else { return }
+            acks.answer(id, with: values)
         case .connectError:
             throw SocketIOProtocolError("CONNECT_ERROR from a client")
         }
@@ -303,24 +301,28 @@ actor EngineConnection {
         }
     }
 
-    /// Sends an event asking for an ack, and waits for it.
+    /// Sends an event asking for an ack, and waits for it (see ``AckWaiters``).
     func request(namespace: String, values: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue] {
         guard !closed, sockets[namespace] != nil else { throw SocketIOError.disconnected }
-        let id = nextAckID
-        nextAckID += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.failAck(id, with: SocketIOError.ackTimeout)
-        }
-        defer { timer.cancel() }
+        let id = acks.begin()
+        await send(kind: .event, namespace: namespace, ackID: id, values: values)
+        if let values = acks.sent(id) { return values }
+        guard !closed else { throw SocketIOError.disconnected }
+        let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { continuation in
-            pendingAcks[id] = continuation
-            Task { await self.send(kind: .event, namespace: namespace, ackID: id, values: values) }
+            acks.wait(id, continuation, until: deadline, arm: armSweeper)
         }
     }
 
-    private func failAck(_ id: Int, with error: any Error) {
-        pendingAcks.removeValue(forKey: id)?.resume(throwing: error)
+    private func armSweeper(_ deadline: ContinuousClock.Instant, _ generation: Int) -> Task<Void, Never> {
+        Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            await self?.sweepAcks(generation)
+        }
+    }
+
+    private func sweepAcks(_ generation: Int) {
+        acks.sweep(generation: generation, arm: armSweeper)
     }
 
     /// Queues (polling) or writes (WebSocket) one packet, closing the session when more than
@@ -422,7 +424,7 @@ actor EngineConnection {
         timers.forEach { $0.cancel() }
         timers = []
         releasePoller(with: [.text("1")])
-        for (id, continuation) in pendingAcks { continuation.resume(throwing: SocketIOError.disconnected); pendingAcks[id] = nil }
+        acks.failAll(.disconnected)
         for namespace in Array(sockets.keys) {
             await disconnect(namespace: namespace, reason: reason, notifyClient: false)
         }

@@ -1,0 +1,44 @@
+import Hummingbird
+import NIOCore
+
+/// Turns a streamed response body of known, bounded length into one buffer, so that the head, the body and
+/// the end of the response leave in one write (one system call) instead of three. The OpenAPI handlers answer
+/// with such bodies: their JSON is already encoded in memory, so nothing is held longer than before.
+struct SingleWriteResponseMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Bodies longer than this stay streamed.
+    let maxLength: Int
+
+    init(maxLength: Int = 16 << 20) {
+        self.maxLength = maxLength
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        guard let length = response.body.contentLength, length > 0, length <= maxLength else { return response }
+        let collector = BodyCollector(capacity: length)
+        try await response.body.write(collector)
+        response.body = ResponseBody(byteBuffer: collector.storage.buffer)
+        return response
+    }
+}
+
+/// A body writer that keeps what it is given.
+private struct BodyCollector: ResponseBodyWriter {
+    final class Storage {
+        var buffer: ByteBuffer
+        init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+    }
+
+    let storage: Storage
+
+    init(capacity: Int) {
+        storage = Storage(capacity: capacity)
+    }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        storage.buffer.writeBuffer(&buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
