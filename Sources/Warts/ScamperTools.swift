@@ -16,12 +16,10 @@ public enum ScamperTools {
         data.count < 2 || data[0] != 0x12 || data[1] != 0x05
     }
 
-    /// `sc_warts2json FILE...`: one compact JSON object per line (keys sorted; `sc_warts2json` orders them
-    /// differently but the values are equal); a file that cannot be opened ends the run with status 255.
+    /// `sc_warts2json FILE...`: one JSON object per line, byte for byte as scamper 20211212 prints it; a file
+    /// that cannot be opened ends the run with status 255.
     public static func warts2json(_ inputs: [(name: String, data: [UInt8])], timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> Output {
         var output = Output(standardOutput: "", standardError: "", status: 0)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for input in inputs {
             guard !isUnopenable(input.data) else {
                 output.standardError += "could not open \(input.name): Success\n"
@@ -29,9 +27,7 @@ public enum ScamperTools {
                 return output
             }
             let file = WartsFile(decoding: input.data)
-            for value in file.jsonValues(timeZone: timeZone) {
-                output.standardOutput += String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) + "\n"
-            }
+            for line in file.jsonLines(timeZone: timeZone) { output.standardOutput += line + "\n" }
             if let error = file.error { output.standardError += "\(input.name): \(error)\n" }
         }
         return output

@@ -119,13 +119,13 @@ public struct ReconnectionPolicy: Sendable, Equatable {
 }
 
 /// The client side of one Engine.IO session.
-actor ClientConnection {
+actor ClientConnection: AckWaiting {
     private let options: ClientOptionsSnapshot
     private let logger: Logger
     private var writer: WebSocketOutboundWriter?
     private var handlers: [String: @Sendable ([SocketIOValue], Acknowledgement?) async -> Void] = [:]
     private var connectWaiter: CheckedContinuation<String, any Error>?
-    private var acks = AckWaiters()
+    var acks = AckWaiters()
     private var assembler = PacketAssembler(maxAttachments: 64)
     private(set) var isConnected = false
     private(set) var reconnections = 0
@@ -263,26 +263,14 @@ actor ClientConnection {
         do {
             try await send(kind: .event, ackID: id, values: values)
         } catch {
-            _ = acks.sent(id)
+            acks.abandon(id)
             throw error
         }
-        if let values = acks.sent(id) { return values }
-        guard isConnected else { throw SocketIOError.disconnected }
-        let deadline = ContinuousClock.now + timeout
-        return try await withCheckedThrowingContinuation { continuation in
-            acks.wait(id, continuation, until: deadline, arm: armSweeper)
+        guard isConnected else {
+            acks.abandon(id)
+            throw SocketIOError.disconnected
         }
-    }
-
-    private func armSweeper(_ deadline: ContinuousClock.Instant, _ generation: Int) -> Task<Void, Never> {
-        Task { [weak self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            await self?.sweepAcks(generation)
-        }
-    }
-
-    private func sweepAcks(_ generation: Int) {
-        acks.sweep(generation: generation, arm: armSweeper)
+        return try await waitForAck(id, until: ContinuousClock.now + timeout)
     }
 
     func disconnect() async {

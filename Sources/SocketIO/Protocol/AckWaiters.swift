@@ -1,7 +1,7 @@
 /// The acknowledgements one side of a connection waits for, with their deadlines.
 ///
-/// A request's packet is written first and its wait registered afterwards, so an ack that comes back while the
-/// packet is still being written is kept for it. Deadlines are enforced by one sleeping task per connection,
+/// A request's packet is written first and its wait registered afterwards: from ``begin()`` until ``wait(_:_:until:arm:)``
+/// or ``abandon(_:)``, an ack that comes back is kept for it. Deadlines are enforced by one sleeping task per connection,
 /// armed for the earliest deadline, instead of a timer task per request: at thousands of requests a second the
 /// per-request timers cost more than the requests.
 struct AckWaiters {
@@ -15,7 +15,7 @@ struct AckWaiters {
 
     private var waiters: [Int: Waiter] = [:]
     private var sending: Set<Int> = []
-    private var early: [Int: [SocketIOValue]] = [:]
+    private var arrivedEarly: [Int: [SocketIOValue]] = [:]
     private var sweeper: (task: Task<Void, Never>, wakes: ContinuousClock.Instant)?
     private var generation = 0
     private var nextID = 0
@@ -27,14 +27,16 @@ struct AckWaiters {
         return nextID
     }
 
-    /// The packet of `id` is written (or failed): its ack if it already came.
-    mutating func sent(_ id: Int) -> [SocketIOValue]? {
+    /// Gives up on `id` (its packet could not be written, or the connection is gone).
+    mutating func abandon(_ id: Int) {
         sending.remove(id)
-        return early.removeValue(forKey: id)
+        arrivedEarly[id] = nil
     }
 
-    /// Waits for the ack of `id` until `deadline`.
+    /// Waits for the ack of `id` until `deadline` (answered at once when it came while the packet was written).
     mutating func wait(_ id: Int, _ continuation: CheckedContinuation<[SocketIOValue], any Error>, until deadline: ContinuousClock.Instant, arm: Arm) {
+        sending.remove(id)
+        if let values = arrivedEarly.removeValue(forKey: id) { return continuation.resume(returning: values) }
         waiters[id] = Waiter(continuation: continuation, deadline: deadline)
         wake(by: deadline, arm: arm)
     }
@@ -44,7 +46,7 @@ struct AckWaiters {
         if let waiter = waiters.removeValue(forKey: id) {
             waiter.continuation.resume(returning: values)
         } else if sending.contains(id) {
-            early[id] = values
+            arrivedEarly[id] = values
         }
     }
 
@@ -65,7 +67,8 @@ struct AckWaiters {
     mutating func failAll(_ error: SocketIOError) {
         for waiter in waiters.values { waiter.continuation.resume(throwing: error) }
         waiters = [:]
-        early = [:]
+        sending = []
+        arrivedEarly = [:]
         sweeper?.task.cancel()
         sweeper = nil
         generation += 1
@@ -76,5 +79,30 @@ struct AckWaiters {
         sweeper?.task.cancel()
         generation += 1
         sweeper = (arm(deadline, generation), deadline)
+    }
+}
+
+/// A connection actor that waits for acks: it keeps an ``AckWaiters`` and sweeps it from its own sweeper task.
+protocol AckWaiting: Actor {
+    var acks: AckWaiters { get set }
+}
+
+extension AckWaiting {
+    /// Registers the wait for ack `id` with its deadline, arming the sweeper when needed.
+    func waitForAck(_ id: Int, until deadline: ContinuousClock.Instant) async throws -> [SocketIOValue] {
+        try await withCheckedThrowingContinuation { continuation in
+            acks.wait(id, continuation, until: deadline, arm: armAckSweeper)
+        }
+    }
+
+    private func armAckSweeper(_ deadline: ContinuousClock.Instant, _ generation: Int) -> Task<Void, Never> {
+        Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            await self?.sweepAcks(generation)
+        }
+    }
+
+    private func sweepAcks(_ generation: Int) {
+        acks.sweep(generation: generation, arm: armAckSweeper)
     }
 }

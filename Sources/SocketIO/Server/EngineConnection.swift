@@ -7,7 +7,7 @@ import NIOCore
 /// the start: the open packet, heartbeats, Socket.IO packet decoding with binary attachments, namespace
 /// connections, events and acks in both directions, and the per-session limits. Any protocol violation
 /// closes the session; the server goes on serving everyone else.
-actor EngineConnection {
+actor EngineConnection: AckWaiting {
     /// How packets currently travel.
     private enum Transport {
         case polling
@@ -23,7 +23,7 @@ actor EngineConnection {
     private var sockets: [String: Socket] = [:]
     private var assembler: PacketAssembler
     private var pongReceived = true
-    private var acks = AckWaiters()
+    var acks = AckWaiters()
     private var closed = false
     private var timers: [Task<Void, Never>] = []
 
@@ -306,23 +306,11 @@ actor EngineConnection {
         guard !closed, sockets[namespace] != nil else { throw SocketIOError.disconnected }
         let id = acks.begin()
         await send(kind: .event, namespace: namespace, ackID: id, values: values)
-        if let values = acks.sent(id) { return values }
-        guard !closed else { throw SocketIOError.disconnected }
-        let deadline = ContinuousClock.now + timeout
-        return try await withCheckedThrowingContinuation { continuation in
-            acks.wait(id, continuation, until: deadline, arm: armSweeper)
+        guard !closed else {
+            acks.abandon(id)
+            throw SocketIOError.disconnected
         }
-    }
-
-    private func armSweeper(_ deadline: ContinuousClock.Instant, _ generation: Int) -> Task<Void, Never> {
-        Task { [weak self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            await self?.sweepAcks(generation)
-        }
-    }
-
-    private func sweepAcks(_ generation: Int) {
-        acks.sweep(generation: generation, arm: armSweeper)
+        return try await waitForAck(id, until: ContinuousClock.now + timeout)
     }
 
     /// Queues (polling) or writes (WebSocket) one packet, closing the session when more than
