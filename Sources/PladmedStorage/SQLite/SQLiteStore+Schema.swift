@@ -75,7 +75,7 @@ extension SQLiteStore {
     }
 
     static func fetchUser(_ db: Database, id: ObjectID) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.hex]).map(user)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id.hex]).map(user)
     }
 
     static func user(_ row: Row) -> User {

@@ -46,7 +46,7 @@ public final class SQLiteStore: Store {
 
     public func user(email: String) async throws -> User? {
         try readNow { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ?"), arguments: [email]).map(Self.user)
         }
     }
 
@@ -67,7 +67,8 @@ public final class SQLiteStore: Store {
         guard !ids.isEmpty else { return [] }
         return try readNow { db in
             let placeholders = databaseQuestionMarks(count: ids.count)
-            return try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE id IN (\(placeholders))",
+            // One cached statement per list length; operations name a handful of probes.
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM probes WHERE id IN (\(placeholders))"),
                                     arguments: StatementArguments(ids.map(\.hex))).map(Self.probe)
         }
     }
