@@ -61,7 +61,7 @@ extension JSONValue {
             var text = value.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             out.append(contentsOf: text.utf8)
-        case .string(let value): Self.writeString(value, to: &out)
+        case .string(let value): Self.appendQuoted(value, to: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
@@ -73,7 +73,7 @@ extension JSONValue {
             out.append(UInt8(ascii: "{"))
             for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(member.key, to: &out)
+                Self.appendQuoted(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 try member.value.write(to: &out)
             }
@@ -84,10 +84,6 @@ extension JSONValue {
     /// Appends `string` as a JSON string literal: quoted, with quotes, backslashes and control characters
     /// escaped, everything else as UTF-8.
     public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        writeString(string, to: &out)
-    }
-
-    private static func writeString(_ string: String, to out: inout [UInt8]) {
         var string = string
         out.append(UInt8(ascii: "\""))
         string.withUTF8 { bytes in

@@ -108,11 +108,11 @@ struct StoreTests {
         let probe = try await store.createProbe(owner: owner.id, location: Self.here)
         _ = try await store.addCredits(10, to: requester.id)
         let operation = try await store.createOperation(newOperation(requester, probe, credits: 1))
-        let result = OperationResult(probe: probe.id, content: try JSONText(.array([.object(["type": .string("trace")])])), uniqueCode: "code-1")
+        let result = OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["type": .string("trace")])])), uniqueCode: "code-1")
         #expect(try await store.addResult(result, to: operation.id, reward: 10) == .stored)
         #expect(try await store.addResult(result, to: operation.id, reward: 10) == .duplicate)
         #expect(try await store.addResult(result, to: ObjectID(), reward: 10) == .unknownOperation)
-        let text = OperationResult(probe: probe.id, content: try JSONText(.string("# dump\n")), uniqueCode: "code-2")
+        let text = OperationResult(probe: probe.id, content: JSONPayload(.string("# dump\n")), uniqueCode: "code-2")
         #expect(try await store.addResult(text, to: operation.id, reward: 10) == .stored)
         #expect(try await store.user(id: owner.id)?.credits == 20)
         #expect(try await store.operation(id: operation.id, includeResults: true)?.results == [result, text])
@@ -128,7 +128,7 @@ struct StoreTests {
         let probe = try await store.createProbe(owner: owner.id, location: Self.here)
         _ = try await store.addCredits(1, to: owner.id)
         let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
-        let result = OperationResult(probe: probe.id, content: try JSONText(.string("x")), uniqueCode: "same")
+        let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "same")
         let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
             for _ in 0..<50 { group.addTask { try await store.addResult(result, to: operation.id, reward: 10) } }
             return try await group.reduce(into: [ResultInsertion]()) { $0.append($1) }
@@ -166,9 +166,9 @@ struct StoreTests {
         let bob = try await source.createUser(email: "b@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await source.createProbe(owner: bob.id, location: Location(latitude: -34.6, longitude: -58.4))
         let operation = try await source.createOperation(newOperation(alice, probe, credits: 15))
-        _ = try await source.addResult(OperationResult(probe: probe.id, content: try JSONText(.array([.object(["hop": .int(1), "rtt": .double(0.25)])])), uniqueCode: "u1"),
+        _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["hop": .int(1), "rtt": .double(0.25)])])), uniqueCode: "u1"),
                                        to: operation.id, reward: 10)
-        _ = try await source.addResult(OperationResult(probe: probe.id, content: try JSONText(.string("dump text\n")), uniqueCode: "u2"), to: operation.id, reward: 10)
+        _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.string("dump text\n")), uniqueCode: "u2"), to: operation.id, reward: 10)
 
         let counts = try await StoreMigration.copy(from: source, to: destination)
         #expect(counts == StoreMigration.Counts(users: 2, probes: 1, operations: 1, results: 2))

@@ -2,14 +2,14 @@
 public struct OperationResult: Sendable, Equatable {
     /// The probe that uploaded it.
     public var probe: ObjectID
-    /// A list of JSON values (`json` operations) or text (`dump`, `text`), as the JSON text of that value:
-    /// stored and read back without building the values.
-    public var content: JSONText
+    /// A list of JSON values (`json` operations) or text (`dump`, `text`), in the form it came in: warts
+    /// converted as JSON text is stored as that text, without building the values.
+    public var content: JSONPayload
     /// The probe's code for this upload; unique within an operation.
     public var uniqueCode: String
 
     /// A result record.
-    public init(probe: ObjectID, content: JSONText, uniqueCode: String) {
+    public init(probe: ObjectID, content: JSONPayload, uniqueCode: String) {
         self.probe = probe
         self.content = content
         self.uniqueCode = uniqueCode

@@ -63,13 +63,13 @@ public enum PladmedApplication {
             logger: logger)
         let router = Router()
         let routes = RouteTable()
-        router.add(middleware: SingleWriteResponseMiddleware())
         router.add(middleware: socketServer.middleware())
         func add(_ middleware: some RouterMiddleware<BasicRequestContext>) { router.add(middleware: middleware) }
         if let middleware { add(middleware) }
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware())
+        router.add(middleware: SingleWriteResponseMiddleware())
         let tokens = TokenService(secret: configuration.secretKey)
         let hub = hub ?? registry
         let handler = APIHandler(

@@ -53,10 +53,10 @@ struct ResultIngestor: Sendable {
         guard operation.probes.contains(probe) else {
             throw PladmedError.badRequest("Operation \(operationID) was not given to this probe")
         }
-        let converted: JSONText
+        let converted: JSONPayload
         switch upload["format"]?.string {
         case "warts": converted = try convertWarts(content, format: operation.resultFormat)
-        case "gzip": converted = try JSONText(.string(try gunzip(content)))
+        case "gzip": converted = JSONPayload(.string(try gunzip(content)))
         default: throw PladmedError.badRequest("format must be warts or gzip")
         }
         let outcome = try await store.addResult(
@@ -74,11 +74,11 @@ struct ResultIngestor: Sendable {
 
     /// `json`: the JSON array of `sc_warts2json`'s lines, written straight as text; `dump`: the text of
     /// `sc_analysis_dump` as a JSON string.
-    private func convertWarts(_ content: [UInt8], format: String) throws -> JSONText {
+    private func convertWarts(_ content: [UInt8], format: String) throws -> JSONPayload {
         guard !content.isEmpty else { throw PladmedError.badRequest("The warts content is empty") }
         let file = WartsFile(decoding: content)
         if let error = file.error { throw PladmedError.badRequest("Undecodable warts content: \(error)") }
-        return format == "json" ? JSONText(trusted: file.jsonArrayText(timeZone: timeZone)) : try JSONText(.string(file.analysisDump()))
+        return format == "json" ? JSONPayload(trusted: file.jsonArrayText(timeZone: timeZone)) : JSONPayload(.string(file.analysisDump()))
     }
 
     private func gunzip(_ content: [UInt8]) throws -> String {

@@ -61,12 +61,12 @@ extension MongoStore {
 
     /// An operation document as a record; its probes' owners and locations come from `probes` (a probe that
     /// no longer exists keeps the operation's owner and no location).
-    static func operation(_ document: BSONDocument, probes: [ObjectID: Probe]) throws -> OperationRecord? {
+    static func operation(_ document: BSONDocument, probes: [ObjectID: Probe]) -> OperationRecord? {
         guard let id = document["_id"]?.objectID, let owner = document["owner"]?.objectID else { return nil }
         let probeIDs = document["probes"]?.array?.compactMap(\.objectID) ?? []
-        let results = try (document["results"]?.array ?? []).compactMap { value -> OperationResult? in
+        let results = (document["results"]?.array ?? []).compactMap { value -> OperationResult? in
             guard let entry = value.document, let probe = entry["probe"]?.objectID else { return nil }
-            return OperationResult(probe: probe, content: try JSONText(entry["results"]?.json ?? .null), uniqueCode: entry["unique_code"]?.string ?? "")
+            return OperationResult(probe: probe, content: JSONPayload(entry["results"]?.json ?? .null), uniqueCode: entry["unique_code"]?.string ?? "")
         }
         return OperationRecord(
             id: id, kind: document["operation"]?.string.flatMap(MeasurementKind.init(rawValue:)) ?? .traceroute, owner: owner,

@@ -119,7 +119,7 @@ public final class MongoStore: Store {
     private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
         let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })
         let probes = Dictionary(uniqueKeysWithValues: try await self.probes(ids: Array(probeIDs)).map { ($0.id, $0) })
-        return try documents.compactMap { try Self.operation($0, probes: probes) }
+        return documents.compactMap { Self.operation($0, probes: probes) }
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {

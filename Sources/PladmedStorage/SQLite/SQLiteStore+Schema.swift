@@ -106,7 +106,7 @@ extension SQLiteStore {
                 .map { result in
                     OperationResult(
                         probe: ObjectID(result["probe_id"] as String)!,
-                        content: JSONText(trusted: result["content"]),
+                        content: JSONPayload(trusted: result["content"]),
                         uniqueCode: result["unique_code"])
                 }
         }

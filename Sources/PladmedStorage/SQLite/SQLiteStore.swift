@@ -120,7 +120,7 @@ public final class SQLiteStore: Store {
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
-        let content = result.content.text
+        let content = try result.content.text()
         return try await resultWriter.write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return .unknownOperation
@@ -141,7 +141,7 @@ public final class SQLiteStore: Store {
     }
 
     public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
-        let operations = try operations.map { ($0, try $0.params.serializedText(), $0.results.map(\.content.text)) }
+        let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.text() }) }
         try await database.write { db in
             for user in users { try Self.insert(user, into: db) }
             for probe in probes { try Self.insert(probe, into: db) }
