@@ -41,7 +41,7 @@ struct ConformanceSuiteTests {
             #expect(Self.skipped(report).isEmpty, "skipped: \(Self.skipped(report))")
             #expect(report.suites.map(\.name) == ["rest", "probe sessions"])
             #expect(report.suites[0].cases.count >= 90)
-            #expect(report.suites[1].cases.count == 9)
+            #expect(report.suites[1].cases.count == 10)
         }
     }
 

@@ -93,7 +93,7 @@ struct ConformanceFixturesTests {
     @Test("the probe sessions parse, name their recordings, and each session's attachments exist")
     func sessionsShape() throws {
         let sessions = try ProbeSession.all(in: Self.sessions)
-        #expect(sessions.count == 9)
+        #expect(sessions.count == 10)
         for session in sessions {
             #expect(!session.steps.isEmpty && !session.description.isEmpty, "\(session.name)")
             for step in session.steps {

@@ -54,8 +54,9 @@ public struct RequestCase: Sendable {
                 var profileTags: [String] = []
                 switch (prefixed.contains(.original), prefixed.contains(.strict), shared) {
                 case (false, false, _): break
-                case (true, false, false): profileTags = ["original-only"]
-                case (false, true, false): profileTags = ["strict-only"]
+                // A profile without an expectation is a deviation too: the behaviour exists in one contract only.
+                case (true, false, false): profileTags = ["original-only", "deviation"]
+                case (false, true, false): profileTags = ["strict-only", "deviation"]
                 default: profileTags = ["deviation"]
                 }
                 cases.append(RequestCase(

@@ -26,6 +26,8 @@ public struct ConformanceOptions: Sendable {
     public var specificationPath: String
     /// Where session attachments (`Fixtures/warts/...`) are found.
     public var fixturesRoot: String
+    /// An `Origin` header for the probes' WebSocket upgrades; none by default, as real probes send none.
+    public var origin: String?
     /// Called as each case ends (suite name, case), for progress output.
     public var progress: (@Sendable (String, ConformanceReport.Case) -> Void)?
 

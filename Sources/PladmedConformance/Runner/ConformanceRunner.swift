@@ -12,6 +12,16 @@ public struct ConformanceRunner: Sendable {
         self.options = options
     }
 
+    /// Every case of the suite in run order, with its suite, tags and whether the profile has an expectation for
+    /// it; nothing is sent. Throws when the fixtures cannot be read.
+    public func list() throws -> [(suite: String, name: String, tags: [String], inProfile: Bool)] {
+        let cases = try RequestCase.all(in: try PostmanCollection(contentsOf: options.collectionPath))
+        let sessions = try ProbeSession.all(in: options.sessionsDirectory)
+        let deviating = Set(cases.filter { $0.tags.contains("deviation") }.map(\.name))
+        return cases.filter { !$0.sessionsOnly }.map { ("rest", $0.name, $0.tags, $0.expectation(for: options.profile) != nil) }
+            + sessions.map { ("probe sessions", $0.name, $0.tags(deviating: deviating.contains), $0.profiles.contains(options.profile)) }
+    }
+
     /// Runs the selected cases. Throws only when the suite itself cannot run (unreadable fixtures, a target
     /// that never answers); everything the target does wrong is a failed case in the report.
     public func run() async throws -> ConformanceReport {

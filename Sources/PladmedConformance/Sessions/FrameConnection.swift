@@ -1,12 +1,11 @@
 import Foundation
-import HTTPTypes
-import HummingbirdWSClient
 import Logging
-import NIOCore
+import SocketIO
 
 /// One raw Engine.IO 4 connection acting as a probe: every frame the server sends is handed over as it came,
 /// so that a session can hold each one against its expectation. Speaks WebSocket, or HTTP long-polling with
-/// an optional upgrade to WebSocket. Heartbeat pings are answered here and never handed over.
+/// an optional upgrade to WebSocket. Heartbeat pings are answered here and never handed over, and so are the
+/// NOOP packets (`6`) a server may send on either transport around an upgrade. Sends no `Origin` unless given one.
 actor FrameConnection {
     /// A frame as the wire carried it (polling payloads are split into their packets).
     enum Frame: Sendable, Equatable {
@@ -21,23 +20,27 @@ actor FrameConnection {
     private let target: HTTPTarget
     private let query: [String: String]
     private let headers: [(String, String)]
+    private let origin: String?
     private let logger: Logger
     private var inbox: [Frame] = []
     private var waiter: (id: Int, continuation: CheckedContinuation<Frame?, Never>)?
     private var waiterCount = 0
     private var finished = false
-    private var writer: WebSocketOutboundWriter?
+    private var webSocket: WebSocketClientConnection?
     private var webSocketTask: Task<Void, Never>?
+    /// Waits for `3probe` on the WebSocket during an upgrade.
+    private var probeWaiter: CheckedContinuation<Bool, Never>?
     private var pollingTask: Task<Void, Never>?
     private var sid: String?
     /// The transport frames go out on now.
     private(set) var transport: Transport
 
-    init(target: HTTPTarget, transport: Transport, query: [String: String], headers: [(String, String)], logger: Logger) {
+    init(target: HTTPTarget, transport: Transport, query: [String: String], headers: [(String, String)], origin: String?, logger: Logger) {
         self.target = target
         self.transport = transport
         self.query = query
         self.headers = headers
+        self.origin = origin
         self.logger = logger
     }
 
@@ -72,49 +75,53 @@ actor FrameConnection {
 
     private func openWebSocket(sid: String?) async throws {
         let url = "ws://\(target.authority)\(target.prefix)\(path(.websocket, sid: sid))"
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        let socket: WebSocketClientConnection
+        do {
+            socket = try await WebSocketClientConnection.connect(url: url, headers: headers, origin: origin, maxMessageSize: 64 << 20)
+        } catch {
+            throw CollectionError("the WebSocket to \(url) could not be opened: \(error)")
         }
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 64 << 20, additionalHeaders: fields)
+        webSocket = socket
         let logger = self.logger
-        let ready = AsyncStream<Bool>.makeStream()
         webSocketTask = Task {
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-                    await self.attach(outbound)
-                    ready.continuation.yield(true)
-                    for try await message in inbound.messages(maxSize: 64 << 20) {
-                        switch message {
-                        case .text(let text): await self.received(.text(text))
-                        case .binary(let buffer): await self.received(.binary(Array(buffer.readableBytesView)))
-                        }
+                for try await message in socket.messages {
+                    switch message {
+                    case .text(let text): await self.received(.text(text))
+                    case .binary(let bytes): await self.received(.binary(bytes))
                     }
                 }
             } catch {
                 logger.debug("conformance probe: WebSocket ended", metadata: ["error": "\(error)"])
             }
-            ready.continuation.yield(false)
-            await self.webSocketEnded()
+            self.webSocketEnded()
         }
-        var iterator = ready.stream.makeAsyncIterator()
-        guard await iterator.next() == true else { throw CollectionError("the WebSocket to \(url) could not be opened") }
     }
 
-    private func attach(_ outbound: WebSocketOutboundWriter) { writer = outbound }
-
     private func webSocketEnded() {
-        writer = nil
+        webSocket = nil
+        answerProbe(false)
         if transport == .websocket { finish() }
     }
 
-    /// Frames from the WebSocket: pings answered here, everything else handed over.
+    /// Frames from the WebSocket: pings and noops answered or dropped here, `3probe` handed to an upgrade in
+    /// progress, everything else handed over.
     private func received(_ frame: Frame) async {
-        if case .text(let text) = frame, text.hasPrefix("2"), text != "2probe" {
+        switch frame {
+        case .text("3probe") where probeWaiter != nil:
+            answerProbe(true)
+        case .text("6"):
+            break
+        case .text(let text) where text.hasPrefix("2") && text != "2probe":
             try? await send(.text("3" + text.dropFirst()))
-            return
+        default:
+            deliver(frame)
         }
-        deliver(frame)
+    }
+
+    private func answerProbe(_ answered: Bool) {
+        probeWaiter?.resume(returning: answered)
+        probeWaiter = nil
     }
 
     /// The long-polling loop: GET until the session ends or moves to WebSocket.
@@ -155,33 +162,28 @@ actor FrameConnection {
     func upgrade(timeout: Duration) async throws {
         guard transport == .polling, let sid else { throw CollectionError("only a polling connection can be upgraded") }
         try await openWebSocket(sid: sid)
-        try await writer?.write(.text("2probe"))
-        guard let answer = await nextFromWebSocketProbe(timeout: timeout), answer == .text("3probe") else {
-            throw CollectionError("the server did not answer 2probe with 3probe")
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.answerProbe(false)
         }
+        defer { timer.cancel() }
+        let answered = await withCheckedContinuation { continuation in
+            probeWaiter = continuation
+            Task { try? await self.webSocket?.send(text: "2probe") }
+        }
+        guard answered else { throw CollectionError("the server did not answer 2probe with 3probe") }
         transport = .websocket
-        try await writer?.write(.text("5"))
-    }
-
-    private func nextFromWebSocketProbe(timeout: Duration) async -> Frame? {
-        // The probe answer comes over the WebSocket while polling may still deliver; take the first 3probe.
-        let clock = ContinuousClock()
-        let end = clock.now.advanced(by: timeout)
-        while clock.now < end {
-            if let index = inbox.firstIndex(of: .text("3probe")) { return inbox.remove(at: index) }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return nil
+        try await webSocket?.send(text: "5")
     }
 
     /// Sends a frame on the current transport.
     func send(_ frame: Frame) async throws {
         switch transport {
         case .websocket:
-            guard let writer else { throw CollectionError("the connection is closed") }
+            guard let webSocket else { throw CollectionError("the connection is closed") }
             switch frame {
-            case .text(let text): try await writer.write(.text(text))
-            case .binary(let bytes): try await writer.write(.binary(ByteBuffer(bytes: bytes)))
+            case .text(let text): try await webSocket.send(text: text)
+            case .binary(let bytes): try await webSocket.send(binary: bytes)
             }
         case .polling:
             guard let sid, !finished else { throw CollectionError("the connection is closed") }
@@ -243,7 +245,7 @@ actor FrameConnection {
         if transport == .polling, !finished, let sid {
             _ = try? await target.send("POST", path(.polling, sid: sid), headers: headers, body: Data("1".utf8))
         }
-        try? await writer?.close(.normalClosure, reason: nil)
+        await webSocket?.close()
         finished = true
         pollingTask?.cancel()
         webSocketTask?.cancel()

@@ -49,6 +49,21 @@ public struct ProbeSession: Sendable {
     public let profiles: [Profile]
     public let steps: [Step]
 
+    /// The session's tags as a run reports them: its own, `probe`, `strict-only` or `original-only` for a session
+    /// of one profile, and `deviation` when it differs between the profiles (a step of one profile only, or a
+    /// request for which `deviating` is true).
+    public func tags(deviating: (String) -> Bool) -> [String] {
+        var tags = ["probe"] + self.tags
+        if profiles == [.strict] { tags.append("strict-only") }
+        if profiles == [.original] { tags.append("original-only") }
+        let differs = profiles.count < 2 || steps.contains { step in
+            if case .request(let name, _) = step.action, deviating(name) { return true }
+            return step.profile != nil
+        }
+        if differs { tags.append("deviation") }
+        return Array(Set(tags)).sorted()
+    }
+
     /// Parses the lines of a session file.
     public init(jsonl text: String, file: String) throws {
         var header: [String: JSONValue]?

@@ -46,6 +46,8 @@ public struct Bindings: Sendable {
             case .placeholder(.variable(let name)):
                 guard let value = values[name] else { throw TemplateError("variable '\(name)' is not bound") }
                 output += try value.string ?? value.serializedText()
+            case .placeholder(.expression(let expression)):
+                output += try Expression.json(expression.evaluate(values)).serializedText()
             case .placeholder(.kind(.guid)): output += guid()
             case .placeholder(.capture(let name, .guid)):
                 let fresh = guid()
@@ -109,6 +111,13 @@ public struct Bindings: Sendable {
             guard kind.accepts(actual) else { return ["\(path): expected any \(kind.rawValue) (for {{\(name)}}), got \(describe(actual))"] }
             values[name] = actual
             return []
+        case .expression(let expression):
+            let expected: Double
+            do { expected = try expression.evaluate(values) } catch { return ["\(path): {{= \(expression.text)}}: \(error)"] }
+            guard let number = actual.number, Expression.agrees(number, with: expected) else {
+                return ["\(path): expected \(describe(Expression.json(expected))) ({{= \(expression.text)}}), got \(describe(actual))"]
+            }
+            return []
         }
     }
 
@@ -126,6 +135,9 @@ public struct Bindings: Sendable {
             case .placeholder(.variable(let name)):
                 guard let bound = values[name] else { return ["variable '\(name)' is not bound"] }
                 pattern += NSRegularExpression.escapedPattern(for: bound.string ?? ((try? bound.serializedText()) ?? ""))
+            case .placeholder(.expression(let expression)):
+                guard let value = try? expression.evaluate(values) else { return ["{{= \(expression.text)}} cannot be evaluated"] }
+                pattern += NSRegularExpression.escapedPattern(for: (try? Expression.json(value).serializedText()) ?? "")
             case .placeholder(let placeholder):
                 pattern += "([\\s\\S]*?)"
                 groups.append(placeholder)
@@ -138,6 +150,7 @@ public struct Bindings: Sendable {
             case .placeholder(.variable(let name)): values[name].map { $0.string ?? ((try? $0.serializedText()) ?? "") } ?? "{{\(name)}}"
             case .placeholder(.kind(let kind)): "{{$\(kind.rawValue)}}"
             case .placeholder(.capture(let name, let kind)): "{{\(name)=$\(kind.rawValue)}}"
+            case .placeholder(.expression(let expression)): "{{= \(expression.text)}}"
             }
         }.joined())
         guard let regex = try? NSRegularExpression(pattern: pattern),
@@ -151,7 +164,7 @@ public struct Bindings: Sendable {
             switch placeholder {
             case .kind(let k): (kind, name) = (k, nil)
             case .capture(let n, let k): (kind, name) = (k, n)
-            case .variable: continue
+            case .variable, .expression: continue
             }
             let value: JSONValue = (kind == .number || kind == .integer) ? ((try? JSONValue(parsing: text)) ?? .string(text)) : .string(text)
             if !kind.accepts(value) {

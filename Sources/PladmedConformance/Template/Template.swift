@@ -5,13 +5,15 @@ import JSONValues
 /// `docs/endpoints/CONFORMANCE.md`):
 /// - `{{name}}`: the value bound to variable `name`;
 /// - `{{$kind}}`: in an expectation, any value of that kind; in a request, a fresh value (`$guid` only);
-/// - `{{name=$kind}}`: the same, and the value is bound to `name` for later steps.
+/// - `{{name=$kind}}`: the same, and the value is bound to `name` for later steps;
+/// - `{{= expression}}`: the number an ``Expression`` of bound variables gives.
 ///
 /// Kinds: `any`, `string`, `number`, `integer`, `boolean`, `objectId`, `jwt`, `guid`.
 public enum Placeholder: Equatable, Sendable {
     case variable(String)
     case kind(Kind)
     case capture(String, Kind)
+    case expression(Expression)
 
     /// What a `$kind` placeholder accepts.
     public enum Kind: String, Sendable, CaseIterable {
@@ -44,7 +46,10 @@ public enum Placeholder: Equatable, Sendable {
     /// The placeholder spelled by `inner` (the text between `{{` and `}}`), or `nil` when it is not one.
     public init?(_ inner: Substring) {
         let text = inner.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("$") {
+        if text.hasPrefix("=") {
+            guard let expression = Expression(String(text.dropFirst())) else { return nil }
+            self = .expression(expression)
+        } else if text.hasPrefix("$") {
             guard let kind = Kind(rawValue: String(text.dropFirst())) else { return nil }
             self = .kind(kind)
         } else if let equals = text.firstIndex(of: "=") {

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import HummingbirdWSClient
 import Logging
 import NIOCore
 
@@ -15,6 +14,8 @@ public final class SocketIOClient: Sendable {
         public var path: String = "/socket.io/"
         public var query: [String: String] = [:]
         public var headers: HTTPFields = [:]
+        /// An `Origin` header for the WebSocket upgrade; none by default, as python-socketio sends none.
+        public var origin: String?
         /// The CONNECT packet's payload.
         public var auth: SocketIOValue?
         public var namespace: String = "/"
@@ -23,12 +24,13 @@ public final class SocketIOClient: Sendable {
         public var reconnection: ReconnectionPolicy?
 
         public init(
-            url: String, query: [String: String] = [:], headers: HTTPFields = [:], auth: SocketIOValue? = nil, namespace: String = "/",
-            reconnection: ReconnectionPolicy? = nil
+            url: String, query: [String: String] = [:], headers: HTTPFields = [:], origin: String? = nil, auth: SocketIOValue? = nil,
+            namespace: String = "/", reconnection: ReconnectionPolicy? = nil
         ) {
             self.url = url
             self.query = query
             self.headers = headers
+            self.origin = origin
             self.auth = auth
             self.namespace = namespace
             self.reconnection = reconnection
@@ -122,7 +124,7 @@ public struct ReconnectionPolicy: Sendable, Equatable {
 actor ClientConnection: AckWaiting {
     private let options: ClientOptionsSnapshot
     private let logger: Logger
-    private var writer: WebSocketOutboundWriter?
+    private var socket: WebSocketClientConnection?
     private var handlers: [String: @Sendable ([SocketIOValue], Acknowledgement?) async -> Void] = [:]
     private var connectWaiter: CheckedContinuation<String, any Error>?
     var acks = AckWaiters()
@@ -138,14 +140,16 @@ actor ClientConnection: AckWaiting {
         let url: String
         let namespace: String
         let auth: SocketIOValue?
-        let configuration: WebSocketClientConfiguration
+        let headers: [(String, String)]
+        let origin: String?
+        let maxFrameSize: Int
         let reconnection: ReconnectionPolicy?
     }
 
     init(options: SocketIOClient.Options, logger: Logger) {
         self.options = ClientOptionsSnapshot(
             url: options.webSocketURL, namespace: options.namespace, auth: options.auth,
-            configuration: WebSocketClientConfiguration(maxFrameSize: options.maxFrameSize, additionalHeaders: options.headers),
+            headers: options.headers.map { ($0.name.rawName, $0.value) }, origin: options.origin, maxFrameSize: options.maxFrameSize,
             reconnection: options.reconnection)
         self.logger = logger
     }
@@ -181,22 +185,19 @@ actor ClientConnection: AckWaiting {
     private func runSession() async {
         let options = self.options, logger = self.logger
         do {
-            try await WebSocketClient.connect(url: options.url, configuration: options.configuration, logger: logger) { inbound, outbound, _ in
-                await self.attach(outbound)
-                for try await message in inbound.messages(maxSize: options.configuration.maxFrameSize) {
-                    switch message {
-                    case .text(let text): try await self.receive(text: text)
-                    case .binary(let buffer): try await self.receive(binary: Array(buffer.readableBytesView))
-                    }
+            let socket = try await WebSocketClientConnection.connect(
+                url: options.url, headers: options.headers, origin: options.origin, maxMessageSize: options.maxFrameSize)
+            self.socket = socket
+            for try await message in socket.messages {
+                switch message {
+                case .text(let text): try await receive(text: text)
+                case .binary(let bytes): try await receive(binary: bytes)
                 }
             }
         } catch {
             logger.debug("Socket.IO client transport ended", metadata: ["error": "\(error)"])
         }
-    }
-
-    private func attach(_ outbound: WebSocketOutboundWriter) {
-        writer = outbound
+        await socket?.close()
     }
 
     private var prefix: String { options.namespace == "/" ? "" : options.namespace + "," }
@@ -204,9 +205,9 @@ actor ClientConnection: AckWaiting {
     private func receive(text: String) async throws {
         switch try EnginePacket(text: Substring(text)) {
         case .open:
-            try await writer?.write(.text("40" + prefix + (options.auth?.jsonText ?? "")))
+            try await socket?.send(text: "40" + prefix + (options.auth?.jsonText ?? ""))
         case .ping(let payload):
-            try await writer?.write(.text(EnginePacket.pong(payload).text!))
+            try await socket?.send(text: EnginePacket.pong(payload).text!)
         case .close:
             await finish()
         case .message(let payload):
@@ -232,10 +233,10 @@ actor ClientConnection: AckWaiting {
         case .connectError:
             connectWaiter?.resume(throwing: SocketIOClient.ConnectError.refused(packet.data ?? .null))
             connectWaiter = nil
-            try? await writer?.close(.normalClosure, reason: nil)
+            await socket?.close()
         case .disconnect:
             isConnected = false
-            try? await writer?.close(.normalClosure, reason: nil)
+            await socket?.close()
         case .event, .binaryEvent:
             guard case .array(var values) = try packet.data?.reconstructed(with: attachments) ?? .array([]),
                   case .string(let event) = values.removeFirst(), let handler = handlers[event]
@@ -251,10 +252,10 @@ actor ClientConnection: AckWaiting {
     }
 
     func send(kind: SocketPacket.Kind, ackID: Int?, values: [SocketIOValue]) async throws {
-        guard isConnected, let writer else { throw SocketIOError.disconnected }
+        guard isConnected, let socket else { throw SocketIOError.disconnected }
         let (packet, attachments) = SocketPacket.encode(kind: kind, namespace: options.namespace, ackID: ackID, values: values)
-        try await writer.write(.text("4" + packet.text))
-        for attachment in attachments { try await writer.write(.binary(ByteBuffer(bytes: attachment))) }
+        try await socket.send(text: "4" + packet.text)
+        for attachment in attachments { try await socket.send(binary: attachment) }
     }
 
     /// Sends an event with an ack id and waits for the ack (see ``AckWaiters``).
@@ -275,14 +276,14 @@ actor ClientConnection: AckWaiting {
 
     func disconnect() async {
         closedByUser = true
-        if isConnected { try? await writer?.write(.text("41" + prefix)) }
-        try? await writer?.close(.normalClosure, reason: nil)
+        if isConnected { try? await socket?.send(text: "41" + prefix) }
+        await socket?.close()
         await finish()
     }
 
     private func finish() async {
         isConnected = false
-        writer = nil
+        socket = nil
         assembler = PacketAssembler(maxAttachments: 64)
         connectWaiter?.resume(throwing: SocketIOClient.ConnectError.closed)
         connectWaiter = nil
