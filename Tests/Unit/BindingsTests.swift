@@ -18,6 +18,25 @@ struct BindingsTests {
         #expect(try bindings.render("{{ not a placeholder }} {{}}") == "{{ not a placeholder }} {{}}")
     }
 
+    @Test("{{= expression}} computes from bound numbers, with precedence, in requests and in expectations")
+    func expressions() throws {
+        var bindings = Bindings(["before": .int(100), "daily": .double(26.5), "name": .string("x")], seed: 1)
+        #expect(try bindings.render("{{= before - 2 * daily - 10}}") == "37")
+        #expect(try bindings.render("{{= (before - 10) / 4}}") == "22.5")
+        #expect(try bindings.render("{{= -before + 1}}") == "-99")
+        #expect(bindings.match(Self.json(#"{"credits":"{{= before - 30}}"}"#), Self.json(#"{"credits":70.0}"#)).isEmpty)
+        #expect(bindings.match(Self.json(#"{"credits":"{{= 0.1 + 0.2}}"}"#), Self.json(#"{"credits":0.3}"#)).isEmpty)
+        #expect(bindings.match(Self.json(#"{"credits":"{{= before - 30}}"}"#), Self.json(#"{"credits":71}"#))
+            == ["$.credits: expected 70 ({{= before - 30}}), got 71"])
+        #expect(bindings.match(Self.json(#""{{= before}}""#), Self.json(#""100""#)) == ["$: expected 100 ({{= before}}), got \"100\""])
+        #expect(bindings.match(Self.json(#""{{= missing + 1}}""#), Self.json("1")).first?.contains("'missing' is not bound") == true)
+        #expect(throws: TemplateError.self) { try bindings.render("{{= name + 1}}") }
+        #expect(throws: TemplateError.self) { try bindings.render("{{= before / 0}}") }
+        #expect(bindings.matchText("left {{= before / 4}} right", "left 25 right").isEmpty)
+        // Not expressions: left as literal text.
+        #expect(try bindings.render("{{= 1 +}} {{= (1}} {{= 2x}}") == "{{= 1 +}} {{= (1}} {{= 2x}}")
+    }
+
     @Test("fresh GUIDs are valid, bound when named, and fixed by the seed")
     func guids() throws {
         var first = Bindings(seed: 42), second = Bindings(seed: 42), other = Bindings(seed: 43)
