@@ -119,6 +119,7 @@ let package = Package(
             name: "socketio-echo",
             dependencies: [
                 "SocketIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],

@@ -5,22 +5,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2)
+# The official Engine.IO / Socket.IO protocol suites' runner (../shared/peers/socketio-protocol-suites), as its
+# README installs them: without recommended packages.
+APT_BARE_PACKAGES=(mocha chai node-ws node-fetch)
 want_venv="${1:-}"
 
-missing=()
-for package in "${APT_PACKAGES[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    missing+=(python3-venv)
-fi
-if [ ${#missing[@]} -gt 0 ]; then
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+updated=""
+
+# install [apt-get flags] -- PACKAGES: installs those of PACKAGES that are absent.
+install() {
+    local flags=() missing=()
+    while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+    shift
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
     echo "installing Debian packages: ${missing[*]}"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+    [ -n "$updated" ] || { $sudo apt-get update -qq; updated=1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${flags[@]}" "${missing[@]}" >/dev/null
+}
+
+extra=()
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || extra+=(python3-venv)
+install -- "${APT_PACKAGES[@]}" "${extra[@]}"
+install --no-install-recommends -- "${APT_BARE_PACKAGES[@]}"
 
 # venv DIR REQUIREMENTS: a venv holding exactly those requirements, rebuilt when they change.
 venv() {

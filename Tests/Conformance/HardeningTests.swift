@@ -31,6 +31,24 @@ struct HardeningTests {
         #"{"probes":["\#(world.probe.hex)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}}"#
     }
 
+    @Test("a client that pools connections as Node's agent does meets no closed connection: Connection: close is said when done")
+    func connectionClose() async throws {
+        let harness = try await ServerHarness()
+        try await harness.run { client in
+            let port = try #require(client.port)
+            let output = try await Oracle.runDetached("http_pooling_client.py", [
+                String(port), "GET:/probes", "GET:/nope", "POST:/login", "GET:/users/me", "DELETE:/login", "GET:/socket.io/?transport=polling",
+            ])
+            let result = try JSONValue(parsing: Data(output.utf8))
+            #expect(result["failures"] == .array([]), "\(result["failures"] ?? .null)")
+            let answers = try #require(result["answers"]?.array)
+            #expect(answers.count == 54)
+            for answer in answers {
+                #expect((answer.array?[4] == .string("close")) == (answer.array?[2] == .bool(true)), "\(answer)")
+            }
+        }
+    }
+
     @Test("100 concurrent operations by one user never overdraw", arguments: StoreKind.allCases)
     func concurrentSpending(_ store: StoreKind) async throws {
         let harness = try await ServerHarness(store: store)

@@ -38,4 +38,14 @@ public enum Oracle {
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
     }
+
+    /// ``run(_:_:venv:)`` on a Dispatch thread, for async callers: waiting for a child on one of the cooperative
+    /// pool's threads (two on this machine) can starve a server running in the same process, which the child talks to.
+    public static func runDetached(_ script: String, _ arguments: [String], venv: String? = nil) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(script, arguments, venv: venv) })
+            }
+        }
+    }
 }

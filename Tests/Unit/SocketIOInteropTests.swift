@@ -26,7 +26,7 @@ struct SocketIOInteropTests {
             } else {
                 process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
                     .appendingPathComponent("socketio-echo")
-                process.arguments = ["0"] + (heartbeat.map { [String($0.0), String($0.1)] } ?? [])
+                process.arguments = ["--port", "0"] + (heartbeat.map { ["--ping-interval", String($0.0), "--ping-timeout", String($0.1)] } ?? [])
             }
             let output = Pipe()
             process.standardOutput = output
@@ -86,7 +86,7 @@ struct SocketIOInteropTests {
         #expect(handshake["pingInterval"] == .int(300) && handshake["pingTimeout"] == .int(200))
         #expect(handshake["maxPayload"] == .int(1_000_000) && handshake["upgrades"] == .array([]))
         #expect(result["connect"]?.string?.hasPrefix("40{\"sid\":") == true)
-        #expect(result["auth_event"] == .string(#"42["auth",null]"#))
+        #expect(result["auth_event"] == .string(#"42["auth",{}]"#))
         #expect(result["ack"] == .string(#"431[1,{"a":"b"}]"#))
         #expect(result["event"] == .string(#"42["message-back","x"]"#))
         #expect(result["binary_header"] == .string(#"451-["message-back",{"_placeholder":true,"num":0}]"#))
@@ -99,6 +99,22 @@ struct SocketIOInteropTests {
         }
         // pingInterval 300 + pingTimeout 200: the silent client is dropped after about half a second.
         #expect((result["closed_after_ms"]?.integer ?? 0) < 1500)
+    }
+
+    @Test("a client that pools connections as Node's agent does meets no closed connection: Connection: close is said when done")
+    func connectionClose() throws {
+        let server = try EchoServer()
+        let result = try Self.python("socketio-5.0.4", "http_pooling_client.py", port: server.port, [
+            "GET:/socket.io/?EIO=4&transport=polling", "GET:/socket.io/?transport=polling", "PUT:/socket.io/?EIO=4&transport=polling",
+            "GET:/engine.io/?EIO=abc&transport=polling", "POST:/engine.io/?EIO=4&transport=polling&sid=unknown", "GET:/nope",
+        ])
+        #expect(result["failures"] == .array([]), "\(result["failures"] ?? .null)")
+        let answers = try #require(result["answers"]?.array)
+        #expect(answers.count == 54)
+        for answer in answers {
+            let asked = answer.array?[2] == .bool(true)
+            #expect((answer.array?[4] == .string("close")) == asked, "\(answer)")
+        }
     }
 
     /// Heartbeats of 1.5 s + 1.5 s: the script's multi-step checks (the upgrade, overlapping GETs) must not

@@ -86,7 +86,7 @@ public enum PladmedApplication {
             logger: logger
         ).install(on: socketServer)
         return Application(
-            router: router,
+            responder: ConnectionCloseResponder(router.buildResponder()),
             server: .http1WebSocketUpgrade(configuration: socketServer.webSocketConfiguration, shouldUpgrade: socketServer.shouldUpgrade),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -114,32 +114,6 @@ public final class Namespace: Sendable {
     }
 }
 
-/// What a client presented when it connected.
-public struct Handshake: Sendable {
-    /// Query parameters of the connection request.
-    public var query: [String: String]
-    /// Headers of the connection request.
-    public var headers: HTTPFields
-    /// The client's IP address.
-    public var remoteAddress: String?
-    /// The auth payload of the namespace CONNECT packet, if any.
-    public var auth: SocketIOValue?
-
-    /// The percent-decoded query parameters of a request target.
-    static func parseQuery(_ target: String) -> [String: String] {
-        guard let question = target.firstIndex(of: "?") else { return [:] }
-        var query: [String: String] = [:]
-        for pair in target[target.index(after: question)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (text: Substring) in
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
-            }
-            query[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return query
-    }
-}
-
 /// Answers an event that asked for an acknowledgement; only the first call is sent.
 public struct Acknowledgement: Sendable {
     let send: @Sendable ([SocketIOValue]) async -> Void

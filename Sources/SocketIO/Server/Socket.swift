@@ -7,12 +7,12 @@ public final class Socket: Sendable {
     /// What the client presented.
     public let handshake: Handshake
     /// The Engine.IO session id (shared by the namespaces of one connection).
-    public var sessionID: String { connection.sessionID }
+    public var sessionID: String { connection.session.id }
 
-    let connection: EngineConnection
+    let connection: SocketIOConnection
     private let home: Namespace
 
-    init(id: String, namespace: Namespace, handshake: Handshake, connection: EngineConnection) {
+    init(id: String, namespace: Namespace, handshake: Handshake, connection: SocketIOConnection) {
         self.id = id
         self.namespace = namespace.name
         self.home = namespace

@@ -6,7 +6,7 @@ extension SocketIOServer {
         for name in ["/", "/custom"] {
             let namespace = namespace(name)
             namespace.onConnection { socket in
-                await socket.emit("auth", [socket.handshake.auth ?? .null])
+                await socket.emit("auth", [socket.handshake.auth ?? .object([:])])
             }
             namespace.on("message") { socket, arguments, _ in
                 await socket.emit("message-back", arguments)

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 
-/// An Engine.IO 4 / Socket.IO 5 server over HTTP long-polling and WebSocket (with the upgrade from one to
-/// the other), mounted on a Hummingbird application at `path`.
+/// A Socket.IO 5 server on an Engine.IO 4 server (``engine``) over HTTP long-polling and WebSocket (with the
+/// upgrade from one to the other), mounted on a Hummingbird application at `path`.
 ///
 /// Register namespaces with ``namespace(_:)``, put ``middleware()`` first on the router (it answers the
 /// polling requests, CORS preflights and the protocol's errors), and serve the application with
@@ -45,12 +46,21 @@ public final class SocketIOServer: Sendable {
 
     public let configuration: Configuration
     let logger: Logger
-    private let namespaces = Locked<[String: Namespace]>([:])
-    private let sessions = Locked<[String: EngineConnection]>([:])
+    private let namespaces: Locked<[String: Namespace]>
+    /// The Engine.IO server underneath, at the same path.
+    public let engine: EngineIOServer
 
     public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "socket.io")) {
         self.configuration = configuration
         self.logger = logger
+        let namespaces = Locked<[String: Namespace]>([:])
+        self.namespaces = namespaces
+        self.engine = EngineIOServer(
+            configuration: .init(
+                path: configuration.path, pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
+                maxPayload: configuration.maxPayload, maxBufferedBytes: configuration.maxBufferedBytes, allowOrigin: configuration.allowOrigin),
+            logger: logger,
+            handler: { session in SocketIOConnection(session: session, namespaces: namespaces, configuration: configuration, logger: logger) })
     }
 
     /// The namespace `name` (`/`, `/custom`, ...), created on first use.
@@ -63,72 +73,22 @@ public final class SocketIOServer: Sendable {
         }
     }
 
-    func registeredNamespace(_ name: String) -> Namespace? {
-        namespaces.withLock { $0[name] }
-    }
-
     /// Open Engine.IO sessions.
-    public var sessionCount: Int { sessions.withLock { $0.count } }
+    public var sessionCount: Int { engine.sessionCount }
 
-    func session(_ id: String) -> EngineConnection? {
-        sessions.withLock { $0[id] }
-    }
-
-    func remember(_ session: EngineConnection) {
-        sessions.withLock { $0[session.sessionID] = session }
-    }
-
-    func forget(_ session: EngineConnection) {
-        sessions.withLock { _ = $0.removeValue(forKey: session.sessionID) }
-    }
-
-    func matches(path: String) -> Bool {
-        path == configuration.path || path + "/" == configuration.path
+    /// The middleware serving HTTP long-polling at `path`; add it to the router before any other.
+    public func middleware<Context: RequestContext>(context: Context.Type = Context.self) -> EngineIOMiddleware<Context> {
+        engine.middleware()
     }
 
     /// The WebSocket settings: frames up to `maxPayload`.
-    public var webSocketConfiguration: HTTP1WebSocketUpgradeChannel.Configuration {
-        .init(ws: .init(maxFrameSize: configuration.maxPayload))
-    }
+    public var webSocketConfiguration: HTTP1WebSocketUpgradeChannel.Configuration { engine.webSocketConfiguration }
 
-    /// Decides a WebSocket upgrade: requests for `path` with `EIO=4&transport=websocket` become Engine.IO
-    /// sessions, or take over the polling session their `sid` names; anything else goes on to the router
-    /// (where ``middleware()`` answers it with the protocol's error).
+    /// Decides a WebSocket upgrade (see ``EngineIOServer/shouldUpgrade(_:channel:logger:)``).
     @Sendable
     public func shouldUpgrade(_ request: HTTPRequest, channel: any Channel, logger: Logger)
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
-        let target = request.path ?? ""
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
-        guard matches(path: path) else { return .dontUpgrade }
-        let query = Handshake.parseQuery(target)
-        guard query["EIO"] == "4", query["transport"] == "websocket" else { return .dontUpgrade }
-        if let sid = query["sid"] {
-            guard let session = session(sid) else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, outbound, _ in
-                await session.upgrade(inbound, writer: outbound)
-            }
-        }
-        let handshake = Handshake(query: query, headers: request.headerFields,
-                                  remoteAddress: channel.remoteAddress?.ipAddress, auth: nil)
-        return .upgrade([:]) { inbound, outbound, _ in
-            let session = EngineConnection(server: self, handshake: handshake, webSocket: outbound)
-            self.remember(session)
-            await session.run(inbound)
-        }
-    }
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+        engine.shouldUpgrade(request, channel: channel, logger: logger)
     }
 }

@@ -15,10 +15,10 @@ struct EngineRequestError: Error, Equatable {
     static let unsupportedProtocolVersion = EngineRequestError(code: 5, message: "Unsupported protocol version")
 }
 
-/// Answers the HTTP requests of `path`: long-polling GET/POST, the protocol's errors and CORS preflights.
-/// Every other request goes on down the router.
-public struct SocketIOMiddleware<Context: RequestContext>: RouterMiddleware {
-    let server: SocketIOServer
+/// Answers the HTTP requests of an ``EngineIOServer``'s `path`: long-polling GET/POST, the protocol's errors and
+/// CORS preflights. Every other request goes on down the router.
+public struct EngineIOMiddleware<Context: RequestContext>: RouterMiddleware {
+    let server: EngineIOServer
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard server.matches(path: request.uri.path) else { return try await next(request, context) }
@@ -29,10 +29,10 @@ public struct SocketIOMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension SocketIOServer {
+extension EngineIOServer {
     /// The middleware serving HTTP long-polling at `path`; add it to the router before any other.
-    public func middleware<Context: RequestContext>(context: Context.Type = Context.self) -> SocketIOMiddleware<Context> {
-        SocketIOMiddleware(server: self)
+    public func middleware<Context: RequestContext>(context: Context.Type = Context.self) -> EngineIOMiddleware<Context> {
+        EngineIOMiddleware(server: self)
     }
 
     func respond(to request: Request, remoteAddress: String?) async -> Response {
@@ -47,18 +47,16 @@ extension SocketIOServer {
             guard transport == "polling" else { return Self.error(.badRequest) }
             guard query["EIO"] == "4" else { return Self.error(.unsupportedProtocolVersion) }
             let handshake = Handshake(query: query, headers: request.headers, remoteAddress: remoteAddress, auth: nil)
-            let session = EngineConnection(server: self, handshake: handshake, webSocket: nil)
+            let session = EngineSession(server: self, handshake: handshake, webSocket: nil)
             remember(session)
-            return Self.polling([await session.open()])
+            return Self.polling([await session.openPolling()])
         }
         guard let session = session(sid) else { return Self.error(.unknownSession) }
         guard transport == "polling" else { return Self.error(.badRequest) }
         switch request.method {
         case .get:
-            switch await session.poll() {
-            case .success(let frames): return Self.polling(frames)
-            case .failure(let error): return Self.error(error)
-            }
+            guard let frames = await session.poll() else { return Self.error(.badRequest) }
+            return Self.polling(frames)
         case .post:
             let body: ByteBuffer
             do {
@@ -67,10 +65,7 @@ extension SocketIOServer {
                 logger.info("polling POST refused", metadata: ["sid": "\(sid)", "reason": "body larger than maxPayload"])
                 return Response(status: .contentTooLarge)
             }
-            switch await session.post(body) {
-            case .success: return Self.text("ok")
-            case .failure(let error): return Self.error(error)
-            }
+            return await session.post(body) ? Self.text("ok") : Self.error(.badRequest)
         default:
             return Self.error(.badRequest)
         }
