@@ -34,6 +34,8 @@ public enum ResultInsertion: Sendable, Equatable {
     case duplicate
     /// No such operation.
     case unknownOperation
+    /// The probe has stored as many results for the operation as it may; nothing changed.
+    case limitReached
 }
 
 /// Persistence of users, probes, operations and results.
@@ -44,14 +46,17 @@ public protocol Store: Sendable {
     /// A short name for logs and `/health`, such as `sqlite`.
     var driverName: String { get }
 
-    /// Creates a user; throws ``PladmedError/emailTaken`` when the email exists.
+    /// Creates a user; throws ``PladmedError/emailTaken`` when the email exists, in any letter case.
     func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User
     /// The user with `id`.
     func user(id: ObjectID) async throws -> User?
-    /// The user with `email`.
+    /// The user with `email`, compared without regard to letter case.
     func user(email: String) async throws -> User?
-    /// Adds `amount` to the user's credits; returns the updated user, `nil` when there is no such user.
-    func addCredits(_ amount: Double, to user: ObjectID) async throws -> User?
+    /// Raises the user's token version, revoking every token minted before; returns the updated user.
+    func revokeTokens(of user: ObjectID) async throws -> User?
+    /// Adds `amount` to the user's credits unless the balance would pass `limit`; returns the updated user, `nil`
+    /// when there is no such user. Throws ``PladmedError/balanceLimit(_:)`` (changing nothing) past the limit.
+    func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User?
 
     /// Stores a probe owned by `owner`.
     func createProbe(owner: ObjectID, location: Location) async throws -> Probe
@@ -65,12 +70,16 @@ public protocol Store: Sendable {
     func createOperation(_ operation: NewOperation) async throws -> OperationRecord
     /// The operation with `id`, with or without its results.
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord?
+    /// The results of `operation` in arrival order after position `after` (from the first when `nil`), at most
+    /// `limit`, each with its position (increasing, not necessarily consecutive); `nil` when there is no such
+    /// operation. Reads a large operation's results a page at a time.
+    func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]?
     /// Operations in creation order, only `owner`'s when given, with or without their results.
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 
-    /// Stores `result` for `operation` unless its unique code is already there, and in the same transaction
-    /// adds `reward` credits to the probe's owner.
-    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion
+    /// Stores `result` for `operation` unless its unique code is already there or its probe has already stored
+    /// `limit` results for it, and in the same transaction adds `reward` credits to the probe's owner.
+    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion
 
     /// Every user, in creation order.
     func users() async throws -> [User]
@@ -84,6 +93,13 @@ public protocol Store: Sendable {
     func prepare() async throws
     /// Throws when the store does not answer.
     func ping() async throws
+}
+
+extension Store {
+    /// Adds `amount` to the user's credits with no bound but the finite numbers'.
+    public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
+        try await addCredits(amount, to: user, upTo: .greatestFiniteMagnitude)
+    }
 }
 
 /// An error of a store that says whether the store could not be reached at all (the server answers 503 and

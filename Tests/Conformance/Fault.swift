@@ -51,7 +51,7 @@ enum Fault: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     /// The HTTP middleware breaking answers, if this fault is one.
-    var middleware: (any RouterMiddleware<BasicRequestContext>)? {
+    var middleware: (any RouterMiddleware<PladmedRequestContext>)? {
         switch self {
         case .wrongStatus, .missingField: AnswerBreaker(fault: self)
         default: nil
@@ -63,7 +63,7 @@ enum Fault: String, CaseIterable, Sendable, CustomTestStringConvertible {
 struct AnswerBreaker: RouterMiddleware {
     let fault: Fault
 
-    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: PladmedRequestContext, next: (Request, PladmedRequestContext) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         switch fault {
         case .wrongStatus where request.method == .post && request.uri.path == "/register" && response.status == .created:
@@ -103,17 +103,17 @@ struct FaultyStore: Store {
 
     var driverName: String { base.driverName }
 
-    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
         switch fault {
         case .droppedAck:
             try await Task.sleep(for: .seconds(8))
-            return try await base.addResult(result, to: operation, reward: reward)
+            return try await base.addResult(result, to: operation, reward: reward, limit: limit)
         case .duplicatedResult:
             var again = result
             again.uniqueCode += "-" + UUID().uuidString
-            return try await base.addResult(again, to: operation, reward: reward)
+            return try await base.addResult(again, to: operation, reward: reward, limit: limit + 1)
         default:
-            return try await base.addResult(result, to: operation, reward: reward)
+            return try await base.addResult(result, to: operation, reward: reward, limit: limit)
         }
     }
 
@@ -128,11 +128,17 @@ struct FaultyStore: Store {
     }
     func user(id: ObjectID) async throws -> User? { try await base.user(id: id) }
     func user(email: String) async throws -> User? { try await base.user(email: email) }
-    func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? { try await base.addCredits(amount, to: user) }
+    func revokeTokens(of user: ObjectID) async throws -> User? { try await base.revokeTokens(of: user) }
+    func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User? {
+        try await base.addCredits(amount, to: user, upTo: limit)
+    }
     func createProbe(owner: ObjectID, location: Location) async throws -> Probe { try await base.createProbe(owner: owner, location: location) }
     func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
     func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }
+    func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
+        try await base.results(of: operation, after: after, limit: limit)
+    }
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, includeResults: includeResults)
     }

@@ -55,31 +55,54 @@ struct SecurityTests {
         let probe = Probe(id: ObjectID("6b0bb25ff9bada80214ddfdb")!, owner: ObjectID("6b0bb25ff9bada80214ddfda")!,
                           location: Location(latitude: -34.6, longitude: -58.4))
         #expect(tokens.probeToken(for: probe) == Self.recordedProbeToken)
-        #expect(tokens.userEmail(fromToken: Self.recordedUserToken) == "alice@example.com")
+        #expect(tokens.userClaims(fromToken: Self.recordedUserToken) == .init(id: alice.id, version: 0))
         #expect(tokens.probeIdentifier(fromToken: Self.recordedProbeToken) == probe.id)
     }
 
     @Test("tokens with a wrong signature, algorithm or shape are refused")
     func refusedTokens() {
         let tokens = TokenService(secret: "dev")
-        #expect(TokenService(secret: "other").userEmail(fromToken: Self.recordedUserToken) == nil)
-        #expect(tokens.userEmail(fromToken: "not.a.jwt") == nil)
-        #expect(tokens.userEmail(fromToken: "") == nil)
+        #expect(TokenService(secret: "other").userClaims(fromToken: Self.recordedUserToken) == nil)
+        #expect(tokens.userClaims(fromToken: "not.a.jwt") == nil)
+        #expect(tokens.userClaims(fromToken: "") == nil)
         // The recording's "token signed with other key".
-        #expect(tokens.userEmail(fromToken: "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == nil)
+        #expect(tokens.userClaims(fromToken: "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == nil)
         // alg "none" with the payload of a valid token.
         let parts = Self.recordedUserToken.split(separator: ".")
         let none = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-        #expect(tokens.userEmail(fromToken: "\(none).\(parts[1]).") == nil)
-        #expect(tokens.userEmail(fromToken: "\(none).\(parts[1]).\(parts[2])") == nil)
+        #expect(tokens.userClaims(fromToken: "\(none).\(parts[1]).") == nil)
+        #expect(tokens.userClaims(fromToken: "\(none).\(parts[1]).\(parts[2])") == nil)
+        // A probe token is no user token: it names no account id.
+        #expect(tokens.userClaims(fromToken: Self.recordedProbeToken) == nil)
+    }
+
+    @Test("user tokens expire when a lifetime is set, carry the account's token version once it logged out, and are refused after")
+    func expiryAndVersions() {
+        let tokens = TokenService(secret: "dev", userTokenLifetime: 3600)
+        var alice = User(id: ObjectID(), email: "alice@example.com", passwordHash: "", credits: 0, isSuperuser: false)
+        let minted = Date(timeIntervalSince1970: 1_800_000_000)
+        let token = tokens.userToken(for: alice, now: minted)
+        #expect(tokens.userClaims(fromToken: token, now: minted.addingTimeInterval(3599)) == .init(id: alice.id, version: 0))
+        #expect(tokens.userClaims(fromToken: token, now: minted.addingTimeInterval(3600)) == nil)
+        alice.tokenVersion = 3
+        #expect(tokens.userClaims(fromToken: tokens.userToken(for: alice, now: minted), now: minted)?.version == 3)
+        // Without a lifetime, no exp: such a token never expires, like the original's.
+        let forever = TokenService(secret: "dev").userToken(for: alice)
+        #expect(TokenService(secret: "dev").userClaims(fromToken: forever, now: .distantFuture)?.version == 3)
     }
 
     @Test("PyJWT-minted tokens are accepted, ours decode in PyJWT, for short and long secrets")
     func pyjwtLive() throws {
         for secret in ["dev", "k", String(repeating: "long-secret-", count: 8)] {
             let tokens = TokenService(secret: secret)
-            let theirs = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"email": "bob@example.com", "credits": 2.5}"#])
-            #expect(tokens.userEmail(fromToken: theirs) == "bob@example.com")
+            let bob = ObjectID()
+            let theirs = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "email": "bob@example.com", "credits": 2.5}"#])
+            #expect(tokens.userClaims(fromToken: theirs) == .init(id: bob, version: 0))
+            // PyJWT's exp in the past: refused; in the future: accepted.
+            let expired = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 1000}"#])
+            #expect(tokens.userClaims(fromToken: expired) == nil)
+            let valid = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 4000000000}"#])
+            #expect(tokens.userClaims(fromToken: valid) == .init(id: bob, version: 0))
             let user = User(id: ObjectID(), email: "carol@example.com", passwordHash: "", credits: 4812.5, isSuperuser: true)
             let decoded = try Oracle.run("interop.py", ["jwt-decode", secret, tokens.userToken(for: user)])
             let payload = try JSONValue(parsing: Data(decoded.utf8))

@@ -109,11 +109,15 @@ struct StoreTests {
         _ = try await store.addCredits(10, to: requester.id)
         let operation = try await store.createOperation(newOperation(requester, probe, credits: 1))
         let result = OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["type": .string("trace")])])), uniqueCode: "code-1")
-        #expect(try await store.addResult(result, to: operation.id, reward: 10) == .stored)
-        #expect(try await store.addResult(result, to: operation.id, reward: 10) == .duplicate)
-        #expect(try await store.addResult(result, to: ObjectID(), reward: 10) == .unknownOperation)
+        #expect(try await store.addResult(result, to: operation.id, reward: 10, limit: 2) == .stored)
+        #expect(try await store.addResult(result, to: operation.id, reward: 10, limit: 2) == .duplicate)
+        #expect(try await store.addResult(result, to: ObjectID(), reward: 10, limit: 2) == .unknownOperation)
         let text = OperationResult(probe: probe.id, content: JSONPayload(.string("# dump\n")), uniqueCode: "code-2")
-        #expect(try await store.addResult(text, to: operation.id, reward: 10) == .stored)
+        #expect(try await store.addResult(text, to: operation.id, reward: 10, limit: 2) == .stored)
+        // The probe's two results are in: a third is refused, unrewarded; a known code is still a duplicate.
+        let third = OperationResult(probe: probe.id, content: JSONPayload(.string("more")), uniqueCode: "code-3")
+        #expect(try await store.addResult(third, to: operation.id, reward: 10, limit: 2) == .limitReached)
+        #expect(try await store.addResult(text, to: operation.id, reward: 10, limit: 2) == .duplicate)
         #expect(try await store.user(id: owner.id)?.credits == 20)
         #expect(try await store.operation(id: operation.id, includeResults: true)?.results == [result, text])
         #expect(try await store.operations(owner: nil, includeResults: false).first?.results == [])
@@ -130,13 +134,34 @@ struct StoreTests {
         let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
         let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "same")
         let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
-            for _ in 0..<50 { group.addTask { try await store.addResult(result, to: operation.id, reward: 10) } }
+            for _ in 0..<50 { group.addTask { try await store.addResult(result, to: operation.id, reward: 10, limit: 5) } }
             return try await group.reduce(into: [ResultInsertion]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 == .stored }.count == 1)
         #expect(outcomes.filter { $0 == .duplicate }.count == 49)
         #expect(try await store.operation(id: operation.id, includeResults: true)?.results.count == 1)
         #expect(try await store.user(id: owner.id)?.credits == 10)
+    }
+
+    @Test("concurrent uploads of distinct codes store at most the limit", arguments: drivers)
+    func concurrentLimit(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try await subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
+        _ = try await store.addCredits(1, to: owner.id)
+        let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
+        let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
+            for index in 0..<30 {
+                let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "code-\(index)")
+                group.addTask { try await store.addResult(result, to: operation.id, reward: 0.5, limit: 3) }
+            }
+            return try await group.reduce(into: [ResultInsertion]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .stored }.count == 3)
+        #expect(outcomes.filter { $0 == .limitReached }.count == 27)
+        #expect(try await store.operation(id: operation.id, includeResults: true)?.results.count == 3)
+        #expect(try await store.user(id: owner.id)?.credits == 1.5)
     }
 
     @Test("deleteAll wipes data but keeps the unique email constraint", arguments: drivers)
@@ -167,8 +192,8 @@ struct StoreTests {
         let probe = try await source.createProbe(owner: bob.id, location: Location(latitude: -34.6, longitude: -58.4))
         let operation = try await source.createOperation(newOperation(alice, probe, credits: 15))
         _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["hop": .int(1), "rtt": .double(0.25)])])), uniqueCode: "u1"),
-                                       to: operation.id, reward: 10)
-        _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.string("dump text\n")), uniqueCode: "u2"), to: operation.id, reward: 10)
+                                       to: operation.id, reward: 10, limit: 10)
+        _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.string("dump text\n")), uniqueCode: "u2"), to: operation.id, reward: 10, limit: 10)
 
         let counts = try await StoreMigration.copy(from: source, to: destination)
         #expect(counts == StoreMigration.Counts(users: 2, probes: 1, operations: 1, results: 2))

@@ -5,7 +5,8 @@ import Foundation
 /// `costPerExecution` = destinations x (15 for traceroute, 1 otherwise). `executions` counts the cron fires
 /// from the next one (`first`) up to `stop_time`: 1 when `stop_time` is before `first`, else
 /// `(stop_time - first) / (second - first)` as a fraction, at least 1. `costPerProbe` =
-/// `costPerExecution x executions x times_per_minute`.
+/// `costPerExecution x executions x times_per_minute`, and at least ``minimumCostPerProbe``: an operation can
+/// never cost next to nothing while its results earn their probes' owners credits (see ``ResultAllowance``).
 public struct CreditPlan: Sendable, Equatable {
     /// Credits one execution costs; sent to probes as the job's `credits`.
     public let costPerExecution: Double
@@ -13,6 +14,9 @@ public struct CreditPlan: Sendable, Equatable {
     public let executions: Double
     /// Credits one probe's share of the operation costs.
     public let costPerProbe: Double
+
+    /// The least an operation costs per probe.
+    public static let minimumCostPerProbe = 1.0
 
     /// The plan for `measurement` scheduled at `now`; `nil` when the cron expression never fires.
     public init?(for measurement: ValidatedMeasurement, now: Date, timeZone: TimeZone) {
@@ -28,6 +32,6 @@ public struct CreditPlan: Sendable, Equatable {
         }
         self.costPerExecution = perExecution
         self.executions = executions
-        self.costPerProbe = perExecution * executions * measurement.timesPerMinute
+        self.costPerProbe = max(Self.minimumCostPerProbe, perExecution * executions * measurement.timesPerMinute)
     }
 }

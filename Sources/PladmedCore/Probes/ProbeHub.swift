@@ -5,13 +5,27 @@ public struct ProbeStatus: Sendable, Equatable {
     /// Credits its running jobs use (header `in_use_credits`, then `new_operation` / `finish_operation`).
     public var inUseCredits: Double
 
-    /// A status.
+    /// A status; in-use credits are kept between 0 and the total (see ``adjusted(by:)``).
     public init(totalCredits: Double, inUseCredits: Double) {
-        self.totalCredits = totalCredits
-        self.inUseCredits = inUseCredits
+        self.totalCredits = totalCredits.isFinite ? max(0, totalCredits) : 0
+        self.inUseCredits = 0
+        self.inUseCredits = Self.clamp(inUseCredits, total: self.totalCredits)
     }
 
-    /// `1 - in_use/total`; 0 for a probe offering no credits (the original divided by zero there).
+    /// The status after a probe reports `delta` more credits in use (negative: fewer). The result stays between 0
+    /// and the total, whatever the probe reports: a probe that claims more than it offers is simply full, and no
+    /// sum of reports makes its availability non-finite.
+    public func adjusted(by delta: Double) -> ProbeStatus {
+        var status = self
+        status.inUseCredits = Self.clamp(inUseCredits + (delta.isFinite ? delta : 0), total: totalCredits)
+        return status
+    }
+
+    private static func clamp(_ value: Double, total: Double) -> Double {
+        value.isFinite ? min(max(0, value), total) : 0
+    }
+
+    /// `1 - in_use/total`, between 0 and 1; 0 for a probe offering no credits (the original divided by zero there).
     public var availability: Double {
         totalCredits > 0 ? 1 - inUseCredits / totalCredits : 0
     }

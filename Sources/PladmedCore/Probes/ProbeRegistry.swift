@@ -46,7 +46,7 @@ public final class ProbeRegistry: ProbeHub {
     public func adjustInUseCredits(probe: ObjectID, connectionID: String, by delta: Double) -> ProbeStatus? {
         table.withLock { table in
             guard var connection = table[probe], connection.id == connectionID else { return nil }
-            connection.status.inUseCredits += delta
+            connection.status = connection.status.adjusted(by: delta)
             table[probe] = connection
             return connection.status
         }

@@ -10,13 +10,17 @@ public struct User: Sendable, Equatable {
     public var credits: Double
     /// Whether the user may grant credits.
     public var isSuperuser: Bool
+    /// Tokens minted before the version became this one are revoked (`POST /logout` raises it); 0 for accounts
+    /// that never logged out, whose tokens without a version (the original's) stay valid.
+    public var tokenVersion: Int
 
     /// A user record.
-    public init(id: ObjectID, email: String, passwordHash: String, credits: Double, isSuperuser: Bool) {
+    public init(id: ObjectID, email: String, passwordHash: String, credits: Double, isSuperuser: Bool, tokenVersion: Int = 0) {
         self.id = id
         self.email = email
         self.passwordHash = passwordHash
         self.credits = credits
         self.isSuperuser = isSuperuser
+        self.tokenVersion = tokenVersion
     }
 }

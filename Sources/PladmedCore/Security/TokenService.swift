@@ -1,26 +1,54 @@
 import Foundation
 
-/// Mints and reads the two kinds of token of the contract, both HS256 JWTs without expiry.
+/// Mints and reads the two kinds of token of the contract, both HS256 JWTs. User tokens carry the original's
+/// payload, plus `exp` when tokens expire and `ver`, the account's token version; probe tokens never expire.
 public struct TokenService: Sendable {
     private let signer: HS256
+    /// Seconds a new user token is valid; 0: no expiry.
+    public let userTokenLifetime: Double
 
-    /// A service signing with `secret`.
-    public init(secret: String) {
-        self.signer = HS256(secret: secret)
+    /// What a valid user token says.
+    public struct UserClaims: Sendable, Equatable {
+        /// The account, identified by its id (never by email: an email can be registered again after a wipe).
+        public let id: ObjectID
+        /// The account's token version when the token was minted (0 when the token has none, as the original's).
+        public let version: Int
     }
 
-    /// A user token: the user's public data `{_id, email, credits, is_superuser}` at this moment.
-    public func userToken(for user: User) -> String {
-        let payload = OrderedJSON.object([
+    /// A service signing with `secret`, minting user tokens valid for `userTokenLifetime` seconds (0: forever).
+    public init(secret: String, userTokenLifetime: Double = 0) {
+        self.signer = HS256(secret: secret)
+        self.userTokenLifetime = userTokenLifetime
+    }
+
+    /// A user token: the user's public data `{_id, email, credits, is_superuser}` at this moment, the token version
+    /// `ver` once the account has logged out, and `exp` (seconds since 1970) when tokens expire. Without those two it
+    /// is byte for byte the original's token.
+    public func userToken(for user: User, now: Date = Date()) -> String {
+        var fields: [(String, OrderedJSON)] = [
             ("_id", .string(user.id.hex)), ("email", .string(user.email)),
             ("credits", .number(user.credits)), ("is_superuser", .bool(user.isSuperuser)),
-        ])
-        return signer.sign(payload: Data(payload.text.utf8))
+        ]
+        if user.tokenVersion > 0 { fields.append(("ver", .number(Double(user.tokenVersion)))) }
+        if userTokenLifetime > 0 { fields.append(("exp", .number((now.timeIntervalSince1970 + userTokenLifetime).rounded(.down)))) }
+        return signer.sign(payload: Data(OrderedJSON.object(fields).text.utf8))
     }
 
-    /// The email a valid user token names; the server looks the user up by it.
-    public func userEmail(fromToken token: String) -> String? {
-        signer.verify(token)?["email"]?.string
+    /// The claims of a valid user token: signed with the secret, naming an account id, and not expired at `now`
+    /// (a token without `exp` does not expire). `nil` otherwise.
+    public func userClaims(fromToken token: String, now: Date = Date()) -> UserClaims? {
+        guard let payload = signer.verify(token), let id = payload["_id"]?.string.flatMap({ ObjectID($0) }) else { return nil }
+        if let exp = payload["exp"] {
+            guard let seconds = exp.number, seconds.isFinite, now.timeIntervalSince1970 < seconds else { return nil }
+        }
+        let version: Int
+        switch payload["ver"] {
+        case nil: version = 0
+        case let value?:
+            guard let number = value.integer, number >= 0 else { return nil }
+            version = number
+        }
+        return UserClaims(id: id, version: version)
     }
 
     /// A probe token: `{identifier, owner_id, location: {latitude, longitude}}`.

@@ -4,11 +4,14 @@ public struct PladmedError: Error, Equatable, Sendable, CustomStringConvertible 
     public let status: Int
     /// The message sent to the caller.
     public let message: String
+    /// Seconds the caller should wait before trying again (`Retry-After`), when the error says so.
+    public let retryAfter: Int?
 
     /// An error with an explicit status and message.
-    public init(status: Int, message: String) {
+    public init(status: Int, message: String, retryAfter: Int? = nil) {
         self.status = status
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(status) \(message)" }
@@ -36,6 +39,14 @@ public struct PladmedError: Error, Equatable, Sendable, CustomStringConvertible 
     public static let unknownUser = PladmedError.notFound("User doesn't exist")
     /// 404 `Operation doesn't exist`.
     public static let unknownOperation = PladmedError.notFound("Operation doesn't exist")
+    /// 400: a grant would take a balance past `limit`.
+    public static func balanceLimit(_ limit: Double) -> PladmedError {
+        .badRequest("The grant would take the balance past \(limit.formatted(.number.grouping(.never))) credits, the most an account may hold")
+    }
+    /// 429: too many tries; wait `seconds`.
+    public static func tooManyRequests(_ message: String, retryAfter seconds: Int) -> PladmedError {
+        .init(status: 429, message: message, retryAfter: max(1, seconds))
+    }
     /// 404 `Invalid email or password`.
     public static let invalidLogin = PladmedError.notFound("Invalid email or password")
 }

@@ -5,17 +5,25 @@ extension APIHandler {
     func register(_ input: Operations.Register.Input) async throws -> Operations.Register.Output {
         guard case .json(let body) = input.body else { throw PladmedError.invalidData }
         let (email, password) = try AccountRules.validate(email: body.email, password: body.password, checkStrength: true)
-        let user = try await store.createUser(email: email, passwordHash: passwords.hash(password), isSuperuser: false)
+        let user = try await store.createUser(email: email, passwordHash: try await passwords.hash(password), isSuperuser: false)
         return .created(.init(body: .json(.init(user))))
     }
 
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw PladmedError.invalidData }
         let (email, password) = try AccountRules.validate(email: body.email, password: body.password, checkStrength: false)
-        guard let user = try await store.user(email: email), passwords.verify(password, against: user.passwordHash) else {
-            throw PladmedError.invalidLogin
+        if let wait = loginsByAddress.admit(ClientAddress.current ?? "unknown") ?? loginsByAccount.admit(email.lowercased()) {
+            throw PladmedError.tooManyRequests("Too many logins tried, try again later", retryAfter: Int(wait.components.seconds) + 1)
         }
+        let user = try await store.user(email: email)
+        guard try await passwords.verify(password, against: user?.passwordHash), let user else { throw PladmedError.invalidLogin }
         return .ok(.init(body: .json(.init(accessToken: tokens.userToken(for: user)))))
+    }
+
+    func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
+        let caller = try AuthenticatedUser.required()
+        guard try await store.revokeTokens(of: caller.id) != nil else { throw PladmedError.unauthorized }
+        return .noContent(.init())
     }
 
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
@@ -30,7 +38,7 @@ extension APIHandler {
               let idText = body.id, !idText.isEmpty,
               let credits = body.credits, credits > 0, credits.isFinite
         else { throw PladmedError.invalidData }
-        guard let id = ObjectID(idText), let user = try await store.addCredits(credits, to: id) else {
+        guard let id = ObjectID(idText), let user = try await store.addCredits(credits, to: id, upTo: maxCredits) else {
             throw PladmedError.unknownUser
         }
         return .ok(.init(body: .json(.init(user))))

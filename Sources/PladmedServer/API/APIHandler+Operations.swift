@@ -22,11 +22,30 @@ extension APIHandler {
         return .created(.init(body: .json(operation)))
     }
 
+    /// The router answers `GET /operation` with ``OperationStreamMiddleware`` before this handler; this is the
+    /// generated interface's whole-answer form of the same JSON.
     func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
         guard let id = input.query.id.flatMap({ ObjectID($0) }), let operation = try await store.operation(id: id, includeResults: true) else {
             throw PladmedError.unknownOperation
         }
         return .ok(.init(body: .json(try .init(operation))))
+    }
+
+    func getOperationResults(_ input: Operations.GetOperationResults.Input) async throws -> Operations.GetOperationResults.Output {
+        let limit = input.query.limit ?? 50
+        guard (1...500).contains(limit) else { throw PladmedError.badRequest("limit must be from 1 to 500") }
+        var after: Int?
+        if let cursor = input.query.after {
+            guard let position = Int(cursor), position >= 0 else { throw PladmedError.badRequest("after must be the next of a previous page") }
+            after = position
+        }
+        guard let id = input.query.id.flatMap({ ObjectID($0) }),
+              let page = try await store.results(of: id, after: after, limit: limit + 1)
+        else { throw PladmedError.unknownOperation }
+        let shown = page.prefix(limit)
+        let results = try shown.map { try Components.Schemas.OperationResult($0.result) }
+        let next = page.count > limit ? shown.last.map { String($0.position) } : nil
+        return .ok(.init(body: .json(.init(results: results, next: next))))
     }
 
     func listOwnOperations(_ input: Operations.ListOwnOperations.Input) async throws -> Operations.ListOwnOperations.Output {
@@ -78,15 +97,19 @@ extension Components.Schemas.Operation {
             params: try .init(operation.params),
             probes: operation.probes.map(Components.Schemas.OperationProbe.init),
             resultFormat: try .init(format: operation.resultFormat),
-            results: try operation.results.map { result in
-                let value = try result.content.value()
-                let content: Components.Schemas.OperationResult.ResultsPayload = if let text = value.string {
-                    .case2(text)
-                } else {
-                    .case1(try (value.array ?? [value]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
-                }
-                return .init(probe: result.probe.hex, results: content)
-            })
+            results: try operation.results.map(Components.Schemas.OperationResult.init))
+    }
+}
+
+extension Components.Schemas.OperationResult {
+    init(_ result: OperationResult) throws {
+        let value = try result.content.value()
+        let content: ResultsPayload = if let text = value.string {
+            .case2(text)
+        } else {
+            .case1(try (value.array ?? [value]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
+        }
+        self.init(probe: result.probe.hex, results: content)
     }
 }
 

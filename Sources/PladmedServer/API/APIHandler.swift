@@ -11,7 +11,12 @@ struct APIHandler: APIProtocol {
     let store: any Store
     let hub: any ProbeHub
     let tokens: TokenService
-    let passwords: PasswordHasher
+    let passwords: PasswordWorkers
     let scheduler: OperationScheduler
     let production: Bool
+    /// The largest balance a grant may produce.
+    let maxCredits: Double
+    /// Login attempts per client address, and per account.
+    let loginsByAddress: RateLimiter
+    let loginsByAccount: RateLimiter
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -53,7 +54,7 @@ public enum PladmedApplication {
         store: any Store,
         registry: ProbeRegistry,
         hub: (any ProbeHub)? = nil,
-        middleware: (any RouterMiddleware<BasicRequestContext>)? = nil,
+        middleware: (any RouterMiddleware<PladmedRequestContext>)? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -61,21 +62,31 @@ public enum PladmedApplication {
         let socketServer = SocketIOServer(
             configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
             logger: logger)
-        let router = Router()
+        let router = Router(context: PladmedRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: socketServer.middleware())
-        func add(_ middleware: some RouterMiddleware<BasicRequestContext>) { router.add(middleware: middleware) }
+        router.add(middleware: ClientAddressMiddleware())
+        func add(_ middleware: some RouterMiddleware<PladmedRequestContext>) { router.add(middleware: middleware) }
         if let middleware { add(middleware) }
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
-        router.add(middleware: JSONBodyMiddleware())
+        router.add(middleware: JSONBodyMiddleware(maxBytes: configuration.maxBodyBytes, maxDepth: configuration.maxBodyDepth))
+        router.add(middleware: OperationStreamMiddleware(store: store, pageSize: 16))
         router.add(middleware: SingleWriteResponseMiddleware())
-        let tokens = TokenService(secret: configuration.secretKey)
+        let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
         let hub = hub ?? registry
+        let passwords = PasswordWorkers(threads: configuration.passwordThreads)
+        let webSocket = socketServer.webSocketConfiguration.ws
+        let connectionGuard = ConnectionGuard(
+            maxPerAddress: configuration.maxConnectionsPerAddress, headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
+            logger: logger)
         let handler = APIHandler(
-            store: store, hub: hub, tokens: tokens, passwords: PasswordHasher(),
-            scheduler: OperationScheduler(store: store, hub: hub, timeZone: configuration.timeZone, now: now),
-            production: configuration.production)
+            store: store, hub: hub, tokens: tokens, passwords: passwords,
+            scheduler: OperationScheduler(
+                store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation),
+            production: configuration.production, maxCredits: configuration.maxCredits,
+            loginsByAddress: RateLimiter(perMinute: configuration.loginRatePerAddress),
+            loginsByAccount: RateLimiter(perMinute: configuration.loginRatePerAccount))
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
@@ -87,8 +98,16 @@ public enum PladmedApplication {
         ).install(on: socketServer)
         return Application(
             responder: ConnectionCloseResponder(router.buildResponder()),
-            server: .http1WebSocketUpgrade(configuration: socketServer.webSocketConfiguration, shouldUpgrade: socketServer.shouldUpgrade),
+            server: HTTPServerBuilder { responder in
+                GuardedChildChannel(
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        configuration: .init(http1: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))), ws: webSocket),
+                        shouldUpgrade: socketServer.shouldUpgrade),
+                    connectionGuard: connectionGuard)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
+            services: [passwords],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -12,6 +12,7 @@ public enum AccessPolicy {
     /// The requirement of each protected operation, by operation id.
     public static let requirements: [String: Requirement] = [
         "getCurrentUser": .user,
+        "logout": .user,
         "addCredits": .superuser,
         "registerProbe": .user,
         "listOwnProbes": .user,

@@ -33,8 +33,30 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var timeZone: TimeZone
     /// The largest Socket.IO message a probe may send, results included (`PLADMED_MAX_UPLOAD_BYTES`).
     public var maxUploadBytes: Int
-    /// The largest text a gzip result may expand to (`PLADMED_MAX_RESULT_BYTES`).
+    /// The largest content one result may store: gunzipped text, or converted warts (`PLADMED_MAX_RESULT_BYTES`).
     public var maxResultBytes: Int
+    /// The largest REST request body (`PLADMED_MAX_BODY_BYTES`); larger ones answer 413.
+    public var maxBodyBytes: Int
+    /// The deepest nesting of arrays and objects a REST request body may have (`PLADMED_MAX_BODY_DEPTH`).
+    public var maxBodyDepth: Int
+    /// The most probe ids one operation may name (`PLADMED_MAX_PROBES_PER_OPERATION`).
+    public var maxProbesPerOperation: Int
+    /// The largest balance an account may hold (`PLADMED_MAX_CREDITS`); a grant past it is refused.
+    public var maxCredits: Double
+    /// How long a new user token is valid (`PLADMED_TOKEN_TTL`, seconds; 0: no expiry, as the original's).
+    public var tokenLifetime: Double
+    /// Logins tried per minute from one client address (`PLADMED_LOGIN_RATE_PER_ADDRESS`; 0: no limit).
+    public var loginRatePerAddress: Int
+    /// Logins tried per minute for one account (`PLADMED_LOGIN_RATE_PER_ACCOUNT`; 0: no limit).
+    public var loginRatePerAccount: Int
+    /// Threads that hash passwords (`PLADMED_PASSWORD_THREADS`), apart from those serving requests.
+    public var passwordThreads: Int
+    /// Open connections one client address may hold (`PLADMED_MAX_CONNECTIONS_PER_ADDRESS`).
+    public var maxConnectionsPerAddress: Int
+    /// Seconds a new connection has to send its first request head (`PLADMED_REQUEST_HEAD_TIMEOUT`).
+    public var requestHeadTimeout: Double
+    /// Seconds a keep-alive connection may stay idle between requests (`PLADMED_IDLE_TIMEOUT`).
+    public var idleTimeout: Double
 
     /// The secret a development server uses when none is configured; refused in production.
     public static let developmentSecret = "dev"
@@ -64,7 +86,19 @@ public struct ServerConfiguration: Sendable, Equatable {
         let mode = environment["PLADMED_ENV"] ?? environment["FLASK_ENV"] ?? "development"
         production = mode.lowercased() == "production"
         maxUploadBytes = try Self.size(environment, "PLADMED_MAX_UPLOAD_BYTES", default: 16 << 20)
-        maxResultBytes = try Self.size(environment, "PLADMED_MAX_RESULT_BYTES", default: 64 << 20)
+        maxResultBytes = try Self.size(environment, "PLADMED_MAX_RESULT_BYTES", default: 4 << 20)
+        maxBodyBytes = try Self.size(environment, "PLADMED_MAX_BODY_BYTES", default: 1 << 20)
+        maxBodyDepth = try Self.integer(environment, "PLADMED_MAX_BODY_DEPTH", default: 32, in: 2...1000)
+        maxProbesPerOperation = try Self.integer(environment, "PLADMED_MAX_PROBES_PER_OPERATION", default: 1000, in: 1...1_000_000)
+        maxCredits = try Self.number(environment, "PLADMED_MAX_CREDITS", default: 1e12, in: 1...1e15)
+        tokenLifetime = try Self.number(environment, "PLADMED_TOKEN_TTL", default: 30 * 86400, in: 0...1e10)
+        loginRatePerAddress = try Self.integer(environment, "PLADMED_LOGIN_RATE_PER_ADDRESS", default: 120, in: 0...1_000_000)
+        loginRatePerAccount = try Self.integer(environment, "PLADMED_LOGIN_RATE_PER_ACCOUNT", default: 20, in: 0...1_000_000)
+        passwordThreads = try Self.integer(
+            environment, "PLADMED_PASSWORD_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), in: 1...256)
+        maxConnectionsPerAddress = try Self.integer(environment, "PLADMED_MAX_CONNECTIONS_PER_ADDRESS", default: 1024, in: 1...1_000_000)
+        requestHeadTimeout = try Self.number(environment, "PLADMED_REQUEST_HEAD_TIMEOUT", default: 10, in: 0.1...3600)
+        idleTimeout = try Self.number(environment, "PLADMED_IDLE_TIMEOUT", default: 75, in: 0.1...86400)
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
     }
@@ -93,18 +127,41 @@ public struct ServerConfiguration: Sendable, Equatable {
         return "mongodb://\(credentials)\(host):\(number)/\(database)\(options)"
     }
 
+    private static func integer(_ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return number
+    }
+
+    private static func number(_ environment: [String: String], _ name: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Double(text), number.isFinite, range.contains(number) else {
+            throw ConfigurationError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return number
+    }
+
     private static func size(_ environment: [String: String], _ name: String, default value: Int) throws -> Int {
         guard let text = environment[name] else { return value }
         guard let size = Int(text), size > 0 else { throw ConfigurationError("\(name) must be a positive number of bytes, got '\(text)'") }
         return size
     }
 
-    /// Throws when the configuration must not be served: production with the development secret, or a store
-    /// this build cannot open.
+    /// The shortest secret a production server accepts: 32 bytes, the HMAC-SHA256 key size.
+    public static let minimumProductionSecretBytes = 32
+
+    /// Throws when the configuration must not be served: production with the development secret or one shorter
+    /// than ``minimumProductionSecretBytes``, or a store this build cannot open.
     public func validate() throws {
         if production && secretKey == Self.developmentSecret {
             throw ConfigurationError(
                 "refusing to start in production with the default SECRET_KEY; set SECRET_KEY to the deployment's secret")
+        }
+        if production && secretKey.utf8.count < Self.minimumProductionSecretBytes {
+            throw ConfigurationError(
+                "refusing to start in production with a SECRET_KEY of \(secretKey.utf8.count) bytes; use at least \(Self.minimumProductionSecretBytes) (for example: openssl rand -hex 32)")
         }
         if store == .mongo && !(mongoWriteConcern == "majority" || Int(mongoWriteConcern).map { $0 >= 0 } == true) {
             throw ConfigurationError("MONGO_WRITE_CONCERN must be majority or a number of nodes, got '\(mongoWriteConcern)'")

@@ -8,6 +8,8 @@ struct OperationScheduler: Sendable {
     let hub: any ProbeHub
     let timeZone: TimeZone
     let now: @Sendable () -> Date
+    /// The most probe ids one operation may name.
+    let maxProbes: Int
 
     /// Schedules `kind` for `owner` on the probes named in `probeIDs`, in the contract's order of checks:
     /// request rules (400), unknown probes (404), available probes (404), credits (400).
@@ -15,18 +17,21 @@ struct OperationScheduler: Sendable {
         _ kind: MeasurementKind, for owner: User, probeIDs: [String]?, params: JSONValue?, resultFormat: String?
     ) async throws -> OperationRecord {
         guard let probeIDs, !probeIDs.isEmpty else { throw PladmedError.invalidData }
+        guard probeIDs.count <= maxProbes else { throw PladmedError.badRequest("An operation names at most \(maxProbes) probes") }
         let measurement = try MeasurementRules.validate(kind: kind, params: params, resultFormat: resultFormat, timeZone: timeZone)
-        var ids: [ObjectID] = []
+        var ids: [ObjectID] = [], seen: Set<ObjectID> = []
         for text in probeIDs {
             guard let id = ObjectID(text) else { throw PladmedError.unknownProbe }
-            if !ids.contains(id) { ids.append(id) }
+            if seen.insert(id).inserted { ids.append(id) }
         }
         let found = Dictionary(uniqueKeysWithValues: try await store.probes(ids: ids).map { ($0.id, $0) })
         let probes = try ids.map { id in
             guard let probe = found[id] else { throw PladmedError.unknownProbe }
             return probe
         }
-        guard let plan = CreditPlan(for: measurement, now: now(), timeZone: timeZone) else { throw PladmedError.invalidData }
+        guard let plan = CreditPlan(for: measurement, now: now(), timeZone: timeZone), plan.costPerProbe.isFinite,
+              (plan.costPerProbe * Double(probes.count)).isFinite
+        else { throw PladmedError.invalidData }
         let connected = await hub.connectedProbes()
         let available = probes.filter { connected[$0.id]?.canTake(cost: plan.costPerProbe) == true }
         guard !available.isEmpty else { throw PladmedError.noAvailableProbes }

@@ -25,10 +25,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func response(for error: any Error, request: Request, context: Context) -> Response {
         switch error {
         case let error as PladmedError:
-            return Self.json(status: error.status, message: error.message)
+            return Self.json(error)
         case let error as ServerError:
             if let domain = error.underlyingError as? PladmedError {
-                return Self.json(status: domain.status, message: domain.message)
+                return Self.json(domain)
             }
             if error.underlyingError.isStoreUnavailable {
                 context.logger.error("database unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"])
@@ -61,6 +61,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// `{"Error": message}` with `status`.
+    /// The answer of a domain error, with `Retry-After` when it says how long to wait.
+    static func json(_ error: PladmedError) -> Response {
+        var response = json(status: error.status, message: error.message)
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
+    }
+
     static func json(status: Int, message: String) -> Response {
         let body = (try? JSONValue.object(["Error": .string(message)]).serialized()) ?? Data()
         var response = Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -79,6 +86,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             guard !context.codingPath.isEmpty else { return "Request body must be a JSON object" }
             return "\(path(context.codingPath)) is not \(typeName(type))"
         case .valueNotFound(_, let context):
+            guard !context.codingPath.isEmpty else { return "Request body must be a JSON object" }
             return "\(path(context.codingPath)) must not be null"
         case .keyNotFound(let key, let context):
             return "Missing \(path(context.codingPath + [key])) field"

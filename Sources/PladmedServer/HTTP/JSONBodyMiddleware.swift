@@ -1,14 +1,50 @@
 import Hummingbird
+import NIOCore
+import PladmedCore
 
 /// Reads every request body as JSON whatever its `Content-Type` says, as the original did (Flask's
-/// `get_json(force=True)`): the generated handlers accept only `application/json`.
+/// `get_json(force=True)`: the generated handlers accept only `application/json`), and bounds it before anything
+/// decodes it: larger than `maxBytes` answers 413, nested deeper than `maxDepth` answers 400.
 struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBytes: Int
+    let maxDepth: Int
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard [.post, .put, .patch].contains(request.method),
-              request.headers[.contentType]?.lowercased().hasPrefix("application/json") != true
-        else { return try await next(request, context) }
+        guard [.post, .put, .patch].contains(request.method) else { return try await next(request, context) }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw PladmedError(status: 413, message: "The request body is larger than \(maxBytes) bytes")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw PladmedError(status: 413, message: "The request body is larger than \(maxBytes) bytes")
+        }
+        guard Self.nesting(of: body.readableBytesView) <= maxDepth else {
+            throw PladmedError.badRequest("The request body nests deeper than \(maxDepth) levels")
+        }
         var head = request.head
         head.headerFields[.contentType] = "application/json"
-        return try await next(Request(head: head, body: request.body), context)
+        return try await next(Request(head: head, body: .init(buffer: body)), context)
+    }
+
+    /// The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count); malformed
+    /// text is left for the decoder to refuse.
+    static func nesting(of bytes: some Collection<UInt8>) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 }

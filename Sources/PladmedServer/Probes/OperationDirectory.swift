@@ -1,7 +1,8 @@
 import PladmedCore
 import PladmedStorage
 
-/// What result ingestion needs of an operation (which probes were given it, and its result format), read
+/// What result ingestion needs of an operation (which probes were given it, its result format, and how many
+/// results each may store for what reward), read
 /// from the store once and then kept: operations never change after creation, so a result upload costs no
 /// read. Bounded: when `capacity` operations are held, the oldest half is forgotten.
 final class OperationDirectory: Sendable {
@@ -9,6 +10,8 @@ final class OperationDirectory: Sendable {
     struct Entry: Sendable {
         let probes: Set<ObjectID>
         let resultFormat: String
+        /// How many results each probe may store, and what each earns.
+        let allowance: ResultAllowance
     }
 
     private struct State {
@@ -29,7 +32,7 @@ final class OperationDirectory: Sendable {
     func entry(_ id: ObjectID) async throws -> Entry? {
         if let entry = state.withLock({ $0.entries[id] }) { return entry }
         guard let operation = try await store.operation(id: id, includeResults: false) else { return nil }
-        let entry = Entry(probes: Set(operation.probes.map(\.id)), resultFormat: operation.resultFormat)
+        let entry = Entry(probes: Set(operation.probes.map(\.id)), resultFormat: operation.resultFormat, allowance: ResultAllowance(operation))
         state.withLock { state in
             guard state.entries.updateValue(entry, forKey: id) == nil else { return }
             state.order.append(id)

@@ -13,8 +13,8 @@ import Warts
 struct ResultIngestor: Sendable {
     let store: any Store
     let operations: OperationDirectory
+    /// The largest content one result may store (gunzipped text, converted warts).
     let maxResultBytes: Int
-    let reward: Double = 10
     let timeZone: TimeZone
 
     init(store: any Store, maxResultBytes: Int, timeZone: TimeZone) {
@@ -59,15 +59,24 @@ struct ResultIngestor: Sendable {
         case "gzip": converted = JSONPayload(.string(try gunzip(content)))
         default: throw PladmedError.badRequest("format must be warts or gzip")
         }
+        let size = try converted.text().utf8.count
+        guard size <= maxResultBytes else {
+            throw PladmedError.badRequest("The result takes \(size) bytes stored, more than the \(maxResultBytes) one result may")
+        }
+        let allowance = operation.allowance
         let outcome = try await store.addResult(
-            OperationResult(probe: probe, content: converted, uniqueCode: code), to: operationID, reward: reward)
+            OperationResult(probe: probe, content: converted, uniqueCode: code), to: operationID,
+            reward: allowance.rewardPerResult, limit: allowance.resultsPerProbe)
         switch outcome {
         case .stored:
-            logger.info("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
+            logger.debug("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .duplicate:
-            logger.info("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
+            logger.debug("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .unknownOperation:
             throw PladmedError.unknownOperation
+        case .limitReached:
+            throw PladmedError.badRequest(
+                "This probe has stored the \(allowance.resultsPerProbe) result(s) operation \(operationID) paid for on it")
         }
         return operationID
     }

@@ -14,7 +14,7 @@ extension MongoStore {
     static func document(_ user: User) -> BSONDocument {
         [
             "_id": .objectID(user.id), "email": .string(user.email), "password": .string(user.passwordHash),
-            "credits": number(user.credits), "is_superuser": .bool(user.isSuperuser),
+            "credits": number(user.credits), "is_superuser": .bool(user.isSuperuser), "token_version": .int32(Int32(clamping: user.tokenVersion)),
         ]
     }
 
@@ -23,7 +23,7 @@ extension MongoStore {
             return nil
         }
         return User(id: id, email: email, passwordHash: password, credits: document["credits"]?.number ?? 0,
-                    isSuperuser: document["is_superuser"]?.bool ?? false)
+                    isSuperuser: document["is_superuser"]?.bool ?? false, tokenVersion: document["token_version"]?.number.map { Int($0) } ?? 0)
     }
 
     static func geoJSON(_ location: Location) -> BSONValue {

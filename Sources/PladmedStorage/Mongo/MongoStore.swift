@@ -40,6 +40,8 @@ public final class MongoStore: Store {
 
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
         let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
+        // The unique index compares exactly; another letter case of a registered email is refused here.
+        guard try await self.user(email: email) == nil else { throw PladmedError.emailTaken }
         do {
             try await connection.insert(Self.document(user), into: "users")
         } catch MongoError.duplicateKey {
@@ -53,12 +55,25 @@ public final class MongoStore: Store {
     }
 
     public func user(email: String) async throws -> User? {
-        try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user)
+        if let exact = try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user) { return exact }
+        let pattern = "^" + NSRegularExpression.escapedPattern(for: email) + "$"
+        return try await connection.findOne("users", ["email": .document(["$regex": .string(pattern), "$options": .string("i")])])
+            .flatMap(Self.user)
     }
 
-    public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
-        try await connection.findOneAndUpdate("users", ["_id": .objectID(user)], ["$inc": .document(["credits": Self.number(amount)])])
+    public func revokeTokens(of user: ObjectID) async throws -> User? {
+        try await connection.findOneAndUpdate("users", ["_id": .objectID(user)], ["$inc": .document(["token_version": .int32(1)])])
             .flatMap(Self.user)
+    }
+
+    public func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User? {
+        var filter: BSONDocument = ["_id": .objectID(user)]
+        if limit < .greatestFiniteMagnitude { filter["credits"] = .document(["$lte": Self.number(limit - amount)]) }
+        if let updated = try await connection.findOneAndUpdate("users", filter, ["$inc": .document(["credits": Self.number(amount)])]) {
+            return Self.user(updated)
+        }
+        guard try await self.user(id: user) != nil else { return nil }
+        throw PladmedError.balanceLimit(limit)
     }
 
     // MARK: probes
@@ -122,15 +137,32 @@ public final class MongoStore: Store {
         return documents.compactMap { Self.operation($0, probes: probes) }
     }
 
-    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+    /// A document holds at most 16 MB: the operation is read whole, then paged.
+    public func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
+        guard let record = try await self.operation(id: operation, includeResults: true) else { return nil }
+        let start = after.map { $0 + 1 } ?? 0
+        guard start < record.results.count, limit > 0 else { return [] }
+        return (start..<min(record.results.count, start + limit)).map { ($0, record.results[$0]) }
+    }
+
+    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
         let entry: BSONDocument = try [
             "probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode),
         ]
+        // One conditional push: the code is new, and the probe has stored fewer than `limit` results here.
+        let probeResults: BSONValue = .document([
+            "$filter": .document([
+                "input": .document(["$ifNull": .array([.string("$results"), .array([])])]),
+                "cond": .document(["$eq": .array([.string("$$this.probe"), .objectID(result.probe)])]),
+            ]),
+        ])
+        let filter: BSONDocument = [
+            "_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)]),
+            "$expr": .document(["$lt": .array([.document(["$size": probeResults]), .int64(Int64(limit))])]),
+        ]
         let owner = try await owner(of: result.probe)
         let stored = try await connection.transaction { transaction in
-            let matched = try transaction.updateOne(
-                "operations", ["_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)])],
-                ["$push": .document(["results": .document(entry)])])
+            let matched = try transaction.updateOne("operations", filter, ["$push": .document(["results": .document(entry)])])
             guard matched == 1 else { return false }
             if let owner {
                 _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
@@ -138,8 +170,11 @@ public final class MongoStore: Store {
             return true
         }
         guard stored else {
+            let duplicate = try await connection.findOne(
+                "operations", ["_id": .objectID(operation), "results.unique_code": .string(result.uniqueCode)], projection: ["_id": .int32(1)])
+            if duplicate != nil { return .duplicate }
             let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
-            return exists ? .duplicate : .unknownOperation
+            return exists ? .limitReached : .unknownOperation
         }
         return .stored
     }

@@ -47,13 +47,17 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2: token versions, emails unique in any letter case") { db in
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "CREATE UNIQUE INDEX users_email_nocase ON users (email COLLATE NOCASE)")
+        }
         return migrator
     }
 
     static func insert(_ user: User, into db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO users (id, email, password, credits, is_superuser) VALUES (?, ?, ?, ?, ?)",
-            arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser])
+            sql: "INSERT INTO users (id, email, password, credits, is_superuser, token_version) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser, user.tokenVersion])
     }
 
     static func insert(_ probe: Probe, into db: Database) throws {
@@ -80,7 +84,7 @@ extension SQLiteStore {
 
     static func user(_ row: Row) -> User {
         User(id: ObjectID(row["id"] as String)!, email: row["email"], passwordHash: row["password"],
-             credits: row["credits"], isSuperuser: row["is_superuser"])
+             credits: row["credits"], isSuperuser: row["is_superuser"], tokenVersion: row["token_version"])
     }
 
     static func probe(_ row: Row) -> Probe {

@@ -19,6 +19,10 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         database = try DatabasePool(path: path, configuration: configuration)
+        // GRDB runs WAL with synchronous=NORMAL, which survives a crash of the process but not a power loss. Every
+        // write goes through the pool's one writer connection: FULL there makes each commit durable (fsync of the
+        // WAL) before it is acknowledged. Group commit keeps that to one fsync per batch of uploads.
+        try database.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(database)
         resultWriter = GroupCommitWriter(database: database)
     }
@@ -46,13 +50,23 @@ public final class SQLiteStore: Store {
 
     public func user(email: String) async throws -> User? {
         try readNow { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ?"), arguments: [email]).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE"), arguments: [email]).map(Self.user)
         }
     }
 
-    public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
+    public func revokeTokens(of user: ObjectID) async throws -> User? {
         try await database.write { db in
-            try db.execute(sql: "UPDATE users SET credits = credits + ? WHERE id = ?", arguments: [amount, user.hex])
+            try db.execute(sql: "UPDATE users SET token_version = token_version + 1 WHERE id = ?", arguments: [user.hex])
+            return try Self.fetchUser(db, id: user)
+        }
+    }
+
+    public func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User? {
+        try await database.write { db in
+            guard let current = try Self.fetchUser(db, id: user) else { return nil }
+            let credits = current.credits + amount
+            guard credits.isFinite, credits <= limit else { throw PladmedError.balanceLimit(limit) }
+            try db.execute(sql: "UPDATE users SET credits = ? WHERE id = ?", arguments: [credits, user.hex])
             return try Self.fetchUser(db, id: user)
         }
     }
@@ -65,11 +79,12 @@ public final class SQLiteStore: Store {
 
     public func probes(ids: [ObjectID]) async throws -> [Probe] {
         guard !ids.isEmpty else { return [] }
+        // One statement whatever the list's length (the ids travel as one JSON array): a statement per length
+        // would be cached for every length a caller ever sent.
+        let list = "[" + ids.map { "\"" + $0.hex + "\"" }.joined(separator: ",") + "]"
         return try readNow { db in
-            let placeholders = databaseQuestionMarks(count: ids.count)
-            // One cached statement per list length; operations name a handful of probes.
-            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM probes WHERE id IN (\(placeholders))"),
-                                    arguments: StatementArguments(ids.map(\.hex))).map(Self.probe)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM probes WHERE id IN (SELECT value FROM json_each(?))"),
+                             arguments: [list]).map(Self.probe)
         }
     }
 
@@ -119,17 +134,43 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double) async throws -> ResultInsertion {
+    public func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
+        try readNow { db in
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
+                return nil
+            }
+            return try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT rowid, probe_id, unique_code, content FROM results
+                    WHERE operation_id = ? AND rowid > ? ORDER BY rowid LIMIT ?
+                    """),
+                arguments: [operation.hex, after ?? 0, max(0, limit)]
+            ).map { row in
+                (row["rowid"] as Int, OperationResult(
+                    probe: ObjectID(row["probe_id"] as String)!, content: JSONPayload(trusted: row["content"] as String),
+                    uniqueCode: row["unique_code"]))
+            }
+        }
+    }
+
+    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
         let content = try result.content.text()
         return try await resultWriter.write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return .unknownOperation
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)
-                ON CONFLICT (operation_id, unique_code) DO NOTHING
-                """).execute(arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
-            guard db.changesCount == 1 else { return .duplicate }
+            if try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM results WHERE operation_id = ? AND unique_code = ?"),
+                arguments: [operation.hex, result.uniqueCode]) != nil
+            {
+                return .duplicate
+            }
+            let stored = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM results WHERE operation_id = ? AND probe_id = ?"),
+                arguments: [operation.hex, result.probe.hex]) ?? 0
+            guard stored < limit else { return .limitReached }
+            try db.cachedStatement(sql: "INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
             try db.cachedStatement(sql: "UPDATE users SET credits = credits + ? WHERE id = (SELECT owner FROM probes WHERE id = ?)")
                 .execute(arguments: [reward, result.probe.hex])
             return .stored

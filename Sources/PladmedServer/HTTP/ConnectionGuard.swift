@@ -1,0 +1,128 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import PladmedCore
+
+/// Limits every connection before HTTP sees it: one client address may hold at most `maxPerAddress` open
+/// connections (more are closed at once, with a log line), and a new connection has `headTimeout` to send its first
+/// request head (a client that trickles it, slowloris-style, is closed). Later requests on a kept-alive connection
+/// fall under Hummingbird's idle timeout; WebSocket sessions under Engine.IO's heartbeat.
+final class ConnectionGuard: Sendable {
+    let maxPerAddress: Int
+    let headTimeout: TimeAmount
+    let logger: Logger
+    private let open = Mutex<[String: Int]>([:])
+
+    init(maxPerAddress: Int, headTimeout: TimeAmount, logger: Logger) {
+        self.maxPerAddress = maxPerAddress
+        self.headTimeout = headTimeout
+        self.logger = logger
+    }
+
+    /// Counts a new connection from `address`; false when that address already holds `maxPerAddress`.
+    func admit(_ address: String) -> Bool {
+        open.withLock { open in
+            guard open[address, default: 0] < maxPerAddress else { return false }
+            open[address, default: 0] += 1
+            return true
+        }
+    }
+
+    /// A connection from `address` closed.
+    func release(_ address: String) {
+        open.withLock { open in
+            open[address, default: 1] -= 1
+            if open[address] == 0 { open[address] = nil }
+        }
+    }
+
+    /// Connections open from `address` now.
+    func openConnections(from address: String) -> Int { open.withLock { $0[address] ?? 0 } }
+}
+
+/// The first handler of every connection's pipeline, enforcing its ``ConnectionGuard``.
+final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let connectionGuard: ConnectionGuard
+    private var address: String?
+    private var headTimer: Scheduled<Void>?
+    /// The last bytes seen before the first head's end (`\r\n\r\n`) arrives, across reads.
+    private var tail: [UInt8] = []
+
+    init(_ connectionGuard: ConnectionGuard) {
+        self.connectionGuard = connectionGuard
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard connectionGuard.admit(address) else {
+            connectionGuard.logger.warning("connection refused", metadata: [
+                "address": "\(address)", "reason": "more than \(connectionGuard.maxPerAddress) open connections from one address",
+            ])
+            context.close(promise: nil)
+            return
+        }
+        self.address = address
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let logger = connectionGuard.logger
+        headTimer = context.eventLoop.scheduleTask(in: connectionGuard.headTimeout) {
+            logger.info("connection closed", metadata: ["address": "\(address)", "reason": "no complete request head in time"])
+            loopBound.value.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if headTimer != nil {
+            let buffer = unwrapInboundIn(data)
+            tail.append(contentsOf: buffer.readableBytesView)
+            if Self.containsHeadEnd(tail) {
+                headTimer?.cancel()
+                headTimer = nil
+                tail = []
+            } else if tail.count > 3 {
+                tail.removeFirst(tail.count - 3)
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        headTimer?.cancel()
+        headTimer = nil
+        if let address {
+            connectionGuard.release(address)
+            self.address = nil
+        }
+        context.fireChannelInactive()
+    }
+
+    static func containsHeadEnd(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 4 else { return false }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return true
+        }
+        return false
+    }
+}
+
+/// A server child channel with a ``ConnectionGuardHandler`` in front of `base`'s pipeline.
+struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+    let connectionGuard: ConnectionGuard
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(connectionGuard), position: .first)
+        }.flatMap { base.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
