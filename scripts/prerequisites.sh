@@ -49,6 +49,7 @@ if [ "$want_venv" = "--venv" ]; then
     venv .venv/socketio-5.0.4 scripts/requirements-socketio-5.0.4.txt
     venv .venv/socketio-current scripts/requirements-socketio-current.txt
     venv .venv/secantus scripts/requirements-secantus.txt
+    venv .venv/schemathesis scripts/requirements-schemathesis.txt
     # The original backend, a live peer of the tests (../shared/peers/original, beside this checkout).
     if [ -f ../shared/peers/original/requirements.lock ]; then
         venv .venv/original ../shared/peers/original/requirements.lock

@@ -71,9 +71,10 @@ public protocol Store: Sendable {
     /// The operation with `id`, with or without its results.
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord?
     /// The results of `operation` in arrival order after position `after` (from the first when `nil`), at most
-    /// `limit`, each with its position (increasing, not necessarily consecutive); `nil` when there is no such
-    /// operation. Reads a large operation's results a page at a time.
-    func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]?
+    /// `limit`, and no more than `maxBytes` of stored content unless the first alone is larger; each with its position
+    /// (increasing, not necessarily consecutive); `nil` when there is no such operation. Reads a large operation's
+    /// results a page at a time.
+    func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]?
     /// Operations in creation order, only `owner`'s when given, with or without their results.
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PladmedCore
+import PladmedServer
 import PladmedStorage
 import Testing
 
@@ -136,8 +137,8 @@ struct FaultyStore: Store {
     func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
     func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }
-    func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
-        try await base.results(of: operation, after: after, limit: limit)
+    func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
+        try await base.results(of: operation, after: after, limit: limit, maxBytes: maxBytes)
     }
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, includeResults: includeResults)

@@ -13,6 +13,12 @@ public struct TokenService: Sendable {
         public let id: ObjectID
         /// The account's token version when the token was minted (0 when the token has none, as the original's).
         public let version: Int
+
+        /// Claims naming account `id` at token version `version`.
+        public init(id: ObjectID, version: Int) {
+            self.id = id
+            self.version = version
+        }
     }
 
     /// A service signing with `secret`, minting user tokens valid for `userTokenLifetime` seconds (0: forever).

@@ -40,13 +40,19 @@ extension APIHandler {
             after = position
         }
         guard let id = input.query.id.flatMap({ ObjectID($0) }),
-              let page = try await store.results(of: id, after: after, limit: limit + 1)
+              let page = try await store.results(of: id, after: after, limit: limit, maxBytes: Self.resultsPageBytes)
         else { throw PladmedError.unknownOperation }
-        let shown = page.prefix(limit)
-        let results = try shown.map { try Components.Schemas.OperationResult($0.result) }
-        let next = page.count > limit ? shown.last.map { String($0.position) } : nil
+        let results = try page.map { try Components.Schemas.OperationResult($0.result) }
+        // A page ends at `limit` results or at the byte budget; `next` when anything follows it.
+        var next: String?
+        if let last = page.last?.position, try await store.results(of: id, after: last, limit: 1, maxBytes: 0)?.isEmpty == false {
+            next = String(last)
+        }
         return .ok(.init(body: .json(.init(results: results, next: next))))
     }
+
+    /// Stored content one page of `GET /operation/results` holds at most (one larger result comes alone).
+    static let resultsPageBytes = 16 << 20
 
     func listOwnOperations(_ input: Operations.ListOwnOperations.Input) async throws -> Operations.ListOwnOperations.Output {
         let caller = try AuthenticatedUser.required()

@@ -71,7 +71,7 @@ public enum PladmedApplication {
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware(maxBytes: configuration.maxBodyBytes, maxDepth: configuration.maxBodyDepth))
-        router.add(middleware: OperationStreamMiddleware(store: store, pageSize: 16))
+        router.add(middleware: OperationStreamMiddleware(store: store, pageSize: 64, pageBytes: 1 << 20))
         router.add(middleware: SingleWriteResponseMiddleware())
         let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
         let hub = hub ?? registry

@@ -10,8 +10,10 @@ import PladmedStorage
 /// at every level); the OpenAPI document describes it as before.
 struct OperationStreamMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: any Store
-    /// Results read from the store at a time.
+    /// Results read from the store at a time, at most.
     let pageSize: Int
+    /// Bytes of stored content read from the store at a time (one larger result is read alone).
+    let pageBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get, request.uri.path == "/operation" else { return try await next(request, context) }
@@ -19,16 +21,18 @@ struct OperationStreamMiddleware<Context: RequestContext>: RouterMiddleware {
               let operation = try await store.operation(id: id, includeResults: false)
         else { throw PladmedError.unknownOperation }
         let head = try Self.head(of: operation)
-        let store = self.store, pageSize = self.pageSize
+        let store = self.store, pageSize = self.pageSize, pageBytes = self.pageBytes
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: head))
             var after: Int?, first = true
-            while let page = try await store.results(of: id, after: after, limit: pageSize), !page.isEmpty {
+            while let page = try await store.results(of: id, after: after, limit: pageSize, maxBytes: pageBytes), !page.isEmpty {
                 for (position, result) in page {
                     var text = first ? "" : ","
                     first = false
-                    text += #"{"probe":""# + result.probe.hex + #"","results":"# + (try result.content.value().serializedText()) + "}"
+                    text += #"{"probe":""# + result.probe.hex + #"","results":"#
                     try await writer.write(ByteBuffer(string: text))
+                    try await writer.write(ByteBuffer(string: try Self.sortedText(result.content)))
+                    try await writer.write(ByteBuffer(string: "}"))
                     after = position
                 }
             }
@@ -36,6 +40,13 @@ struct OperationStreamMiddleware<Context: RequestContext>: RouterMiddleware {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: body)
+    }
+
+    /// A result's content as JSON with sorted keys: a string (`dump`, `text`) is written as stored; a list of values
+    /// (`json`) is parsed and written again, its objects' keys sorted as the generated encoder sorts them.
+    static func sortedText(_ content: JSONPayload) throws -> String {
+        let text = try content.text()
+        return text.utf8.first == UInt8(ascii: "\"") ? text : try content.value().serializedText()
     }
 
     /// `{"_id":...,"credits":...,"params":...,"probes":[...],"result_format":...,"results":[`: the operation without

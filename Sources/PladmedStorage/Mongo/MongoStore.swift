@@ -138,11 +138,18 @@ public final class MongoStore: Store {
     }
 
     /// A document holds at most 16 MB: the operation is read whole, then paged.
-    public func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
+    public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         guard let record = try await self.operation(id: operation, includeResults: true) else { return nil }
         let start = after.map { $0 + 1 } ?? 0
         guard start < record.results.count, limit > 0 else { return [] }
-        return (start..<min(record.results.count, start + limit)).map { ($0, record.results[$0]) }
+        var page: [(position: Int, result: OperationResult)] = [], budget = maxBytes
+        for position in start..<min(record.results.count, start + limit) {
+            let size = (try? record.results[position].content.text().utf8.count) ?? 0
+            guard page.isEmpty || size <= budget else { break }
+            budget -= size
+            page.append((position, record.results[position]))
+        }
+        return page
     }
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {

@@ -134,17 +134,29 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func results(of operation: ObjectID, after: Int?, limit: Int) async throws -> [(position: Int, result: OperationResult)]? {
+    public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         try readNow { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return nil
             }
+            // The sizes first, then the contents of the rows that fit in the budget.
+            let sizes = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT rowid, length(CAST(content AS BLOB)) AS size FROM results WHERE operation_id = ? AND rowid > ? ORDER BY rowid LIMIT ?"),
+                arguments: [operation.hex, after ?? 0, max(0, limit)])
+            var last: Int?, budget = maxBytes
+            for row in sizes {
+                let size: Int = row["size"]
+                guard last == nil || size <= budget else { break }
+                budget -= size
+                last = row["rowid"]
+            }
+            guard let last else { return [] }
             return try Row.fetchAll(
                 db.cachedStatement(sql: """
                     SELECT rowid, probe_id, unique_code, content FROM results
-                    WHERE operation_id = ? AND rowid > ? ORDER BY rowid LIMIT ?
+                    WHERE operation_id = ? AND rowid > ? AND rowid <= ? ORDER BY rowid
                     """),
-                arguments: [operation.hex, after ?? 0, max(0, limit)]
+                arguments: [operation.hex, after ?? 0, last]
             ).map { row in
                 (row["rowid"] as Int, OperationResult(
                     probe: ObjectID(row["probe_id"] as String)!, content: JSONPayload(trusted: row["content"] as String),
