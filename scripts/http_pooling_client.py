@@ -40,7 +40,7 @@ def read_answer(sock):
 
 
 def request(method, path, close):
-    sock = pool.pop() if pool else socket.create_connection((HOST, PORT), timeout=5)
+    sock = pool.pop() if pool else socket.create_connection((HOST, PORT), timeout=20)
     text = f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nContent-Length: 0\r\n"
     if close:
         text += "Connection: close\r\n"

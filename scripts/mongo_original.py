@@ -40,8 +40,8 @@ if mode == "seed":
     result = [{"type": "trace", "dst": "8.8.8.8", "hop_count": 3}]
     operation = database.operations.insert_one({
         "operation": "traceroute",
-        "params": {"cron": "* * * * *", "stop_time": "01/01/2020 00:00", "times_per_minute": 1, "ips": ["8.8.8.8"]},
-        "probes": [probe], "owner": user, "credits": 15.0, "result_format": "json",
+        "params": {"cron": "* * * * *", "stop_time": "01/01/2020 00:00", "times_per_minute": 2, "ips": ["8.8.8.8"]},
+        "probes": [probe], "owner": user, "credits": 30.0, "result_format": "json",
         "results": [{"probe": probe, "results": result, "unique_code": "legacy-1"}],
     }).inserted_id
     print(json.dumps({"user": str(user), "probe": str(probe), "operation": str(operation)}))

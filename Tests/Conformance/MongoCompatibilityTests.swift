@@ -29,7 +29,7 @@ struct MongoCompatibilityTests {
                 "probe": .string(probeID),
                 "results": .array([.object(["type": .string("trace"), "dst": .string("8.8.8.8"), "hop_count": .int(3)])]),
             ])]))
-            #expect(operation?["credits"]?.number == 15 && operation?["params"]?["ips"] == .array([.string("8.8.8.8")]))
+            #expect(operation?["credits"]?.number == 30 && operation?["params"]?["ips"] == .array([.string("8.8.8.8")]))
             let probes = try await client.send(.get, "/probes").json?.array
             #expect(probes?.first?["location"] == .object(["latitude": .double(-34.6), "longitude": .double(-58.4)]))
 

@@ -47,7 +47,24 @@ struct ConfigurationTests {
             try ServerConfiguration(environment: ["PLADMED_ENV": "production"]).validate()
         }
         #expect(error?.description.contains("SECRET_KEY") == true)
-        try ServerConfiguration(environment: ["PLADMED_ENV": "production", "SECRET_KEY": "real"]).validate()
+        // A production secret has at least 32 bytes; `SECRET_KEY=x` was accepted before.
+        for short in ["x", "real", String(repeating: "k", count: 31)] {
+            let refused = #expect(throws: ConfigurationError.self) {
+                try ServerConfiguration(environment: ["PLADMED_ENV": "production", "SECRET_KEY": short]).validate()
+            }
+            #expect(refused?.description.contains("at least 32") == true)
+        }
+        try ServerConfiguration(environment: ["PLADMED_ENV": "production", "SECRET_KEY": String(repeating: "k", count: 32)]).validate()
+        try ServerConfiguration(environment: ["SECRET_KEY": "x"]).validate()
+        // The new bounds read their variables and refuse nonsense.
+        let bounded = try ServerConfiguration(environment: [
+            "PLADMED_MAX_BODY_BYTES": "2048", "PLADMED_MAX_CREDITS": "5000", "PLADMED_TOKEN_TTL": "0", "PLADMED_LOGIN_RATE_PER_ACCOUNT": "0",
+        ])
+        #expect(bounded.maxBodyBytes == 2048 && bounded.maxCredits == 5000 && bounded.tokenLifetime == 0 && bounded.loginRatePerAccount == 0)
+        for (name, value) in [("PLADMED_MAX_CREDITS", "inf"), ("PLADMED_MAX_CREDITS", "1e308"), ("PLADMED_TOKEN_TTL", "-1"),
+                              ("PLADMED_MAX_BODY_DEPTH", "1"), ("PLADMED_IDLE_TIMEOUT", "nan"), ("PLADMED_MAX_PROBES_PER_OPERATION", "0")] {
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try ServerConfiguration(environment: [name: value]) }
+        }
     }
 
     @Test("openapi.yaml validates and its secured operations are exactly the server's access policy")
