@@ -137,8 +137,9 @@ struct IngestBench: AsyncParsableCommand {
             print(String(format: "POST /ping response (stored, dispatched, answered): p50 %.3f ms, p99 %.3f ms",
                          ms(responses[responses.count / 2]), ms(responses[responses.count * 99 / 100])))
 
-            // Ingest: one traceroute to every probe, then every probe uploads its results, one ack at a time.
-            let body = #"{"probes":[\#(probeRecords.map { "\"\($0.id.hex)\"" }.joined(separator: ","))],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]},"result_format":"json"}"#
+            // Ingest: one traceroute to every probe, paying for as many runs on each as it uploads results, then every
+            // probe uploads its results, one ack at a time.
+            let body = #"{"probes":[\#(probeRecords.map { "\"\($0.id.hex)\"" }.joined(separator: ","))],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":\#(results),"ips":["8.8.8.8"]},"result_format":"json"}"#
             let created = try await http.execute(uri: "/traceroute", method: .post, headers: Self.fields(auth), body: ByteBuffer(string: body))
             let operation = try JSONValue(parsing: Data(buffer: created.body))["_id"]!.string!
             let started = ContinuousClock.now

@@ -95,7 +95,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         loginRatePerAddress = try Self.integer(environment, "PLADMED_LOGIN_RATE_PER_ADDRESS", default: 120, in: 0...1_000_000)
         loginRatePerAccount = try Self.integer(environment, "PLADMED_LOGIN_RATE_PER_ACCOUNT", default: 20, in: 0...1_000_000)
         passwordThreads = try Self.integer(
-            environment, "PLADMED_PASSWORD_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), in: 1...256)
+            environment, "PLADMED_PASSWORD_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount), in: 1...256)
         maxConnectionsPerAddress = try Self.integer(environment, "PLADMED_MAX_CONNECTIONS_PER_ADDRESS", default: 1024, in: 1...1_000_000)
         requestHeadTimeout = try Self.number(environment, "PLADMED_REQUEST_HEAD_TIMEOUT", default: 10, in: 0.1...3600)
         idleTimeout = try Self.number(environment, "PLADMED_IDLE_TIMEOUT", default: 75, in: 0.1...86400)

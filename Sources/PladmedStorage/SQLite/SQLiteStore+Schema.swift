@@ -51,6 +51,9 @@ extension SQLiteStore {
             try db.execute(sql: "ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "CREATE UNIQUE INDEX users_email_nocase ON users (email COLLATE NOCASE)")
         }
+        migrator.registerMigration("v3: results counted per operation and probe") { db in
+            try db.execute(sql: "CREATE INDEX results_operation_probe ON results (operation_id, probe_id)")
+        }
         return migrator
     }
 
