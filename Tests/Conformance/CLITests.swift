@@ -21,12 +21,14 @@ struct CLITests {
         try Self.run(Self.binary, arguments, environment: environment)
     }
 
-    /// Runs a built executable with `arguments` and `PATH` plus `environment`; its output and exit status.
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs a built executable with `arguments` and `PATH` plus `environment` (in `directory` when given); its output
+    /// and exit status.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        if let directory { process.currentDirectoryURL = directory }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -34,6 +36,16 @@ struct CLITests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// ``run(_:_:environment:directory:)`` on a Dispatch thread, for async tests: waiting for a child on one of the
+    /// cooperative pool's threads can starve a server running in the same process.
+    static func runDetached(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment, directory: directory) })
+            }
+        }
     }
 
     @Test("--help explains the commands and the environment")

@@ -34,12 +34,12 @@ struct SchemathesisTests {
         // The user is not a superuser: /credits only refuses them, and is fuzzed with the superuser's token.
         for (email, password, skipped) in [("fuzz@example.com", "Secure_Pass1", ["/credits"]), ("root@example.com", "R00t!pass", [])] {
             let token = try await Self.login(target, email: email, password: password)
-            let run = try await Self.schemathesis(executable, [
+            let run = try await CLITests.runDetached(executable, [
                 "run", Repository.file("docs/endpoints/openapi.yaml").path, "--url", target, "--header", "access_token: \(token)",
                 "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
                 "--exclude-path", "/delete_all", "--exclude-path", "/logout", "--max-time", "30", "--seed", "7",
                 "--generation-database", "none", "--no-color", "--workers", "1",
-            ] + skipped.flatMap { ["--exclude-path", $0] }, in: folder.url)
+            ] + skipped.flatMap { ["--exclude-path", $0] }, directory: folder.url)
             #expect(run.status == 0, "as \(email):\n\(run.output.suffix(6000))")
             #expect(!run.output.contains("Authentication failed"), "as \(email): the token stopped working\n\(run.output.suffix(3000))")
         }
@@ -49,25 +49,5 @@ struct SchemathesisTests {
         let answer = try await HTTPTarget(baseURL: target, timeout: .seconds(10))
             .send("POST", "/login", body: Data(#"{"email":"\#(email)","password":"\#(password)"}"#.utf8))
         return try #require(try JSONValue(parsing: answer.body)["access_token"]?.string)
-    }
-
-    static func schemathesis(_ executable: URL, _ arguments: [String], in folder: URL) async throws -> CLITests.Run {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = executable
-                    process.arguments = arguments
-                    process.currentDirectoryURL = folder
-                    let pipe = Pipe()
-                    process.standardOutput = pipe
-                    process.standardError = pipe
-                    try process.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return CLITests.Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
-                })
-            }
-        }
     }
 }
