@@ -5,7 +5,7 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-socketio tsan conformance start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-compare bench-socketio tsan conformance start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
@@ -54,6 +54,14 @@ conformance: prerequisites
 	$(SWIFT) build --product pladmed-conformance
 	$$($(SWIFT) build --show-bin-path)/pladmed-conformance --base-url '$(URL)' --profile $(PROFILE) \
 		$(if $(SUPERUSER_CMD),--create-superuser '$(SUPERUSER_CMD)') $(ARGS)
+
+# Ours (release, SQLite) beside the original backend and a bare Hummingbird route, measured by one client in one run:
+# GET /probes, /users/me, /operations/me, dispatch latency and ingest; prints the ratios (docs/PERFORMANCE.md).
+bench-compare: venv
+	$(SWIFT) build -c release --product pladmed
+	$(SWIFT) build -c release --product socketio-echo
+	$(SWIFT) build -c release --product pladmed-bench
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench compare --root $(CURDIR)
 
 bench-socketio: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench

@@ -34,7 +34,7 @@ let package = Package(
     targets: [
         .target(
             name: "PladmedAPI",
-            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            dependencies: ["JSONValues", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -133,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "pladmed-bench",
             dependencies: [
-                "Warts", "SocketIO", "PladmedServer", "PladmedCore", "PladmedStorage",
+                "Warts", "SocketIO", "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "Conformance",
             dependencies: [
-                "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport", "PladmedConformance",
+                "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport", "PladmedConformance", "PladmedAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

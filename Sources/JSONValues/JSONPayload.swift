@@ -38,6 +38,14 @@ public struct JSONPayload: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Bytes of the compact text: counted when kept as text, serialized to count otherwise (0 if it cannot be).
+    public var byteCount: Int {
+        switch form {
+        case .text(let text): text.utf8.count
+        case .value(let value): (try? value.serializedText().utf8.count) ?? 0
+        }
+    }
+
     public var description: String {
         switch form {
         case .text(let text): text

@@ -10,7 +10,9 @@ import Glibc
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [WartsBench.self, IngestBench.self, SocketIOBench.self, SocketIOBenchServer.self])
+        commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [
+            WartsBench.self, IngestBench.self, HTTPBench.self, DispatchBench.self, CompareBench.self, SocketIOBench.self, SocketIOBenchServer.self,
+        ])
 }
 
 /// `pladmed-bench warts DIR`: results per second decoding the warts fixtures in-process (to the JSON text a result

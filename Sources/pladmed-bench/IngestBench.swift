@@ -16,7 +16,8 @@ import Glibc
 
 /// `pladmed-bench ingest`: the server in-process on a temporary SQLite file and N probes on our Swift
 /// Socket.IO client. Measures results/s ingested end to end (upload -> decoded -> stored -> acked) and the
-/// dispatch latency from `POST /ping` to the job event at the probe.
+/// dispatch latency from `POST /ping` to the job event at the probe. With `--base-url`, any running backend
+/// instead (ingest only), given a superuser to grant the credits.
 struct IngestBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Results ingest and dispatch latency.")
 
@@ -38,7 +39,25 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "The MongoDB to use with --store mongo.")
     var mongoURI: String?
 
+    @Option(help: "Measure a running backend instead, e.g. --base-url http://127.0.0.1:5000 (ingest only).")
+    var baseURL: String?
+
+    @Option(help: "With --base-url: the superuser granting credits, EMAIL:PASSWORD.")
+    var superuser: String?
+
+    @Option(help: "With --base-url: a shell command creating the superuser; {email} and {password} are replaced.")
+    var createSuperuser: String?
+
     func run() async throws {
+        if let baseURL {
+            let backend = try RemoteBackend(baseURL: baseURL, superuser: superuser, createSuperuser: createSuperuser)
+            try await backend.waitUntilAnswering()
+            let figure = try await Scenarios.ingest(
+                backend, probes: probes, results: results, warts: Array(try Data(contentsOf: URL(fileURLWithPath: warts))))
+            print(String(format: "ingest: %d of %d results from %d probes acknowledged in %.2f s: %.0f results/s",
+                         figure.acknowledged, figure.results, figure.probes, figure.seconds, figure.resultsPerSecond))
+            return
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var environment = ["SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": "0"]
@@ -174,32 +193,7 @@ struct IngestBench: AsyncParsableCommand {
 
     /// When each job event reached its probe, by operation id; a waiter sleeps until its job arrives (no
     /// spinning: the bench must not take a core from the server it measures).
-    final class JobArrivals: Sendable {
-        private struct State {
-            var arrivals: [String: ContinuousClock.Instant] = [:]
-            var waiters: [String: CheckedContinuation<ContinuousClock.Instant, Never>] = [:]
-        }
-        private let state = Mutex(State())
 
-        func arrived(_ id: String, at instant: ContinuousClock.Instant) {
-            let waiter = state.withLock { state in
-                state.arrivals[id] = instant
-                return state.waiters.removeValue(forKey: id)
-            }
-            waiter?.resume(returning: instant)
-        }
-
-        func arrival(of id: String) async -> ContinuousClock.Instant {
-            await withCheckedContinuation { continuation in
-                let instant = state.withLock { state -> ContinuousClock.Instant? in
-                    if let instant = state.arrivals[id] { return instant }
-                    state.waiters[id] = continuation
-                    return nil
-                }
-                if let instant { continuation.resume(returning: instant) }
-            }
-        }
-    }
 
     /// SecantusDB from `.venv/secantus` on a free port with in-memory storage.
     static func startSecantus(folder: URL) throws -> (Process, String) {

@@ -93,7 +93,10 @@ struct ConformanceCommand: AsyncParsableCommand {
             guard let colon = superuser.firstIndex(of: ":") else { throw ValidationError("--superuser is EMAIL:PASSWORD") }
             options.superuser = (String(superuser[..<colon]), String(superuser[superuser.index(after: colon)...]))
         }
-        if let createSuperuser { options.createSuperuser = { try Self.runShell(createSuperuser, email: $0, password: $1) } }
+        if let createSuperuser {
+            let command = SuperuserCommand(createSuperuser)
+            options.createSuperuser = { try command.run(email: $0, password: $1) }
+        }
         options.progress = { suite, testCase in Self.print(suite: suite, testCase) }
         if list {
             do {
@@ -139,27 +142,4 @@ struct ConformanceCommand: AsyncParsableCommand {
             }
         }
     }
-
-    /// Runs `command` with `sh -c`; throws with its output when it fails.
-    static func runShell(_ command: String, email: String, password: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command.replacingOccurrences(of: "{email}", with: email).replacingOccurrences(of: "{password}", with: password)]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["PLADMED_SUPERUSER_EMAIL": email, "PLADMED_SUPERUSER_PASSWORD": password]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ShellError(description: "--create-superuser exited with \(process.terminationStatus): \(text)")
-        }
-    }
-}
-
-/// A `--create-superuser` command that failed.
-struct ShellError: Error, CustomStringConvertible {
-    let description: String
 }

@@ -91,7 +91,7 @@ struct ConformanceSuiteTests {
                 // The command a deployment would run; here it writes the account into the harness's store file.
                 let create = "\(CLITests.binary.path) superuser create {email} {password}"
                 let junit = folder.path("report.xml"), json = folder.path("report.json")
-                let run = try CLITests.run(
+                let run = try await CLITests.run(
                     CLITests.binary.deletingLastPathComponent().appendingPathComponent("pladmed-conformance"),
                     [
                         "--base-url", "http://127.0.0.1:\(port)", "--create-superuser", create, "--superuser", "cli-super@example.com:Cl1!secret",
@@ -101,7 +101,7 @@ struct ConformanceSuiteTests {
                 let text = run.output
                 #expect(run.status == (fault == nil ? 0 : 1), "\(text.suffix(3000))")
                 #expect(text.contains("PASS  rest › Accounts / register ok") == (fault == nil))
-                let checked = try JSONValue(parsing: try Oracle.run("junit_check.py", [junit]))
+                let checked = try JSONValue(parsing: try await Oracle.run("junit_check.py", [junit]))
                 #expect(checked["valid"] == .bool(true), "\(checked)")
                 let report = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: json)))
                 #expect(report["passed"] == .bool(fault == nil))

@@ -90,6 +90,8 @@ struct EveryProbeHub: ProbeHub {
 
     func connectedProbes() async -> [ObjectID: ProbeStatus] { await base.connectedProbes() }
 
+    func revision() async -> UInt64 { await base.revision() }
+
     func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID] {
         let everyone = Array(await base.connectedProbes().keys)
         let handed = await base.dispatch(job, to: everyone)

@@ -36,7 +36,7 @@ struct HardeningTests {
         let harness = try await ServerHarness()
         try await harness.run { client in
             let port = try #require(client.port)
-            let output = try await Oracle.runDetached("http_pooling_client.py", [
+            let output = try await Oracle.run("http_pooling_client.py", [
                 String(port), "GET:/probes", "GET:/nope", "POST:/login", "GET:/users/me", "DELETE:/login", "GET:/socket.io/?transport=polling",
             ])
             let result = try JSONValue(parsing: Data(output.utf8))
@@ -119,7 +119,7 @@ struct HardeningTests {
         try await harness.run { client in
             let world = try await world(harness, client, credits: 100)
             let auth = ["access_token": world.token]
-            let second = try #require(try await harness.store.createProbe(owner: ObjectID(), location: Location(latitude: 0, longitude: 0)))
+            let second = try await harness.store.createProbe(owner: ObjectID(), location: Location(latitude: 0, longitude: 0))
             let received = Mutex<[ObjectID]>([])
             harness.registry.connect(probe: second.id, connectionID: "small", status: .init(totalCredits: 10, inUseCredits: 0)) { _ in
                 received.withLock { $0.append(second.id) }

@@ -69,7 +69,7 @@ struct LivePeerOriginalTests {
 
     @Test("every contract break injected into the original is caught by the original profile")
     func everyMutantIsCaught() async throws {
-        let mutants = try OriginalBackend.mutants()
+        let mutants = try await OriginalBackend.mutants()
         #expect(mutants.count >= 25)
         // Two at a time: each is a whole backend and a whole run, and the machine has two cores.
         let outcomes = try await withThrowingTaskGroup(of: (String, [String]).self) { group in

@@ -22,8 +22,8 @@ final class OriginalBackend: @unchecked Sendable {
     private static let pidsLock = NSLock()
 
     /// The mutants `scripts/original_peer.py` knows: name and what each breaks.
-    static func mutants() throws -> [(name: String, breaks: String)] {
-        try Oracle.run("original_peer.py", ["--list"], venv: "original").split(separator: "\n").map { line in
+    static func mutants() async throws -> [(name: String, breaks: String)] {
+        try await Oracle.run("original_peer.py", ["--list"], venv: "original").split(separator: "\n").map { line in
             let parts = line.split(separator: "\t", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }

@@ -34,7 +34,7 @@ struct SchemathesisTests {
         // The user is not a superuser: /credits only refuses them, and is fuzzed with the superuser's token.
         for (email, password, skipped) in [("fuzz@example.com", "Secure_Pass1", ["/credits"]), ("root@example.com", "R00t!pass", [])] {
             let token = try await Self.login(target, email: email, password: password)
-            let run = try await CLITests.runDetached(executable, [
+            let run = try await CLITests.run(executable, [
                 "run", Repository.file("docs/endpoints/openapi.yaml").path, "--url", target, "--header", "access_token: \(token)",
                 "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
                 "--exclude-path", "/delete_all", "--exclude-path", "/logout", "--max-time", "30", "--seed", "7",

@@ -251,10 +251,20 @@ enum RawSockets {
         result.fifthClosedAtOnce = closedByPeer(fifth)
         close(fifth)
         for fd in held { close(fd) }
-        // Slots free once the server has seen the closes; a slow head is cut at its deadline.
+        // The slots free once the server has seen the closes: a whole request is then answered (polled, within 5 s).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !result.freedSlotServed && ContinuousClock.now < deadline {
+            let again = try connect(port)
+            send(again, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            result.freedSlotServed = read(again, &buffer, buffer.count) > 0 && String(decoding: buffer.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.1 200")
+            close(again)
+        }
+        // A slow head is cut at its deadline (0.3 s), not refused at once.
         let slow = try connect(port)
+        let sent = ContinuousClock.now
         send(slow, "GET /health HTTP/1.1\r\nHost: x\r\n")
-        result.slowHeadClosed = closedByPeer(slow)
+        result.slowHeadClosed = closedByPeer(slow) && ContinuousClock.now - sent >= .milliseconds(250)
         close(slow)
         // A whole request is answered; the connection is then closed once idle.
         let idle = try connect(port)
@@ -263,10 +273,6 @@ enum RawSockets {
         let answered = read(idle, &buffer, buffer.count) > 0
         result.idleClosed = answered && closedByPeer(idle)
         close(idle)
-        let again = try connect(port)
-        send(again, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        result.freedSlotServed = read(again, &buffer, buffer.count) > 0 && String(decoding: buffer.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.1 200")
-        close(again)
         return result
     }
 }

@@ -68,8 +68,8 @@ struct ConfigurationTests {
     }
 
     @Test("openapi.yaml validates and its secured operations are exactly the server's access policy")
-    func specification() throws {
-        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try Oracle.run("check_spec.py", []).utf8))
+    func specification() async throws {
+        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("check_spec.py", []).utf8))
         #expect(report.valid)
         #expect(Set(report.secured.keys) == Set(AccessPolicy.requirements.keys))
         #expect(report.secured.values.allSatisfy { $0 == ["access_token"] })

@@ -54,7 +54,7 @@ struct JSONValueTests {
     }
 
     @Test("10,000 random values survive our writer, and Python's json module reads our text as we do")
-    func roundTrip() throws {
+    func roundTrip() async throws {
         var generator = SeededGenerator(seed: 7)
         let values = (0..<10_000).map { _ in Self.random(depth: 0, using: &generator) }
         let lines = try values.map { value in
@@ -65,7 +65,7 @@ struct JSONValueTests {
         let folder = TemporaryDirectory()
         let file = folder.url.appendingPathComponent("values.jsonl")
         try Data(lines.joined(separator: "\n").utf8).write(to: file)
-        let python = try Oracle.run("json_oracle.py", [file.path]).split(separator: "\n")
+        let python = try await Oracle.run("json_oracle.py", [file.path]).split(separator: "\n")
         #expect(python.count == values.count)
         for (line, value) in zip(python, values) {
             #expect(try JSONValue(parsing: line) == value)

@@ -16,23 +16,7 @@ struct LivePeerProtocolSuitesTests {
         guard FileManager.default.fileExists(atPath: script.path) else {
             throw Oracle.Failure(description: "the protocol suites are not at \(script.path)")
         }
-        let output: Data = try await withCheckedThrowingContinuation { continuation in
-            // On a Dispatch thread: the wait must not hold one of the cooperative pool's two threads.
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-                    process.arguments = [script.path, suite, String(port), "--reporter", "json"]
-                    let pipe = Pipe()
-                    process.standardOutput = pipe
-                    process.standardError = FileHandle.nullDevice
-                    try process.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return data
-                })
-            }
-        }
+        let output = try await ChildProcess.run(URL(fileURLWithPath: "/bin/sh"), [script.path, suite, String(port), "--reporter", "json"]).output
         // mocha writes its JSON report last; anything the suite logged comes before it.
         let text = String(decoding: output, as: UTF8.self)
         guard let start = text.range(of: "{\n  \"stats\"")?.lowerBound else {

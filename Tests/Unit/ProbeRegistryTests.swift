@@ -23,6 +23,30 @@ struct ProbeRegistryTests {
         #expect(await registry.connectedProbes().isEmpty)
     }
 
+    @Test("the revision moves with every change of what connectedProbes() answers, and only then")
+    func revision() async {
+        let registry = ProbeRegistry()
+        let probe = ObjectID()
+        var seen = await registry.revision()
+        func moved() async -> Bool {
+            let now = await registry.revision()
+            defer { seen = now }
+            return now != seen
+        }
+        registry.connect(probe: probe, connectionID: "a", status: .init(totalCredits: 10, inUseCredits: 0)) { _ in }
+        #expect(await moved())
+        registry.adjustInUseCredits(probe: probe, connectionID: "a", by: 2)
+        #expect(await moved())
+        registry.adjustInUseCredits(probe: probe, connectionID: "a", by: 0)
+        #expect(await !moved())
+        registry.adjustInUseCredits(probe: probe, connectionID: "other", by: 2)
+        #expect(await !moved())
+        registry.disconnect(probe: probe, connectionID: "other")
+        #expect(await !moved())
+        registry.disconnect(probe: probe, connectionID: "a")
+        #expect(await moved())
+    }
+
     @Test("jobs go only to the named connected probes")
     func dispatch() async throws {
         let registry = ProbeRegistry()

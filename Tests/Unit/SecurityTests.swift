@@ -21,15 +21,15 @@ struct SecurityTests {
     }
 
     @Test("hashes made by passlib now verify here, and ours verify in passlib")
-    func passlibLive() throws {
+    func passlibLive() async throws {
         for password in ["Secure_Pass1", "R00t!secret", "ünïcode-Pässwörd1!"] {
-            let theirs = try Oracle.run("interop.py", ["passlib-hash", password])
+            let theirs = try await Oracle.run("interop.py", ["passlib-hash", password])
             #expect(theirs.hasPrefix("$pbkdf2-sha256$29000$"))
             #expect(PasswordHasher().verify(password, against: theirs))
             #expect(!PasswordHasher().verify(password + "x", against: theirs))
             let ours = PasswordHasher().hash(password)
-            #expect(try Oracle.run("interop.py", ["passlib-verify", password, ours]) == "true")
-            #expect(try Oracle.run("interop.py", ["passlib-verify", password + "x", ours]) == "false")
+            #expect(try await Oracle.run("interop.py", ["passlib-verify", password, ours]) == "true")
+            #expect(try await Oracle.run("interop.py", ["passlib-verify", password + "x", ours]) == "false")
         }
     }
 
@@ -74,6 +74,14 @@ struct SecurityTests {
         #expect(tokens.userClaims(fromToken: "\(none).\(parts[1]).\(parts[2])") == nil)
         // A probe token is no user token: it names no account id.
         #expect(tokens.userClaims(fromToken: Self.recordedProbeToken) == nil)
+        // Once a token is verified (and kept), neither another segment nor another signature passes on its credit.
+        let alice = User(id: ObjectID(), email: "alice@example.com", passwordHash: "", credits: 0, isSuperuser: false)
+        let valid = tokens.userToken(for: alice)
+        #expect(tokens.userClaims(fromToken: valid) == .init(id: alice.id, version: 0))
+        #expect(tokens.userClaims(fromToken: valid + ".x") == nil)
+        let segments = valid.split(separator: ".").map(String.init)
+        let signature = segments[2], other = signature.first == "A" ? "B" : "A"
+        #expect(tokens.userClaims(fromToken: segments[0] + "." + segments[1] + "." + other + signature.dropFirst()) == nil)
     }
 
     @Test("user tokens expire when a lifetime is set, carry the account's token version once it logged out, and are refused after")
@@ -92,23 +100,23 @@ struct SecurityTests {
     }
 
     @Test("PyJWT-minted tokens are accepted, ours decode in PyJWT, for short and long secrets")
-    func pyjwtLive() throws {
+    func pyjwtLive() async throws {
         for secret in ["dev", "k", String(repeating: "long-secret-", count: 8)] {
             let tokens = TokenService(secret: secret)
             let bob = ObjectID()
-            let theirs = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "email": "bob@example.com", "credits": 2.5}"#])
+            let theirs = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "email": "bob@example.com", "credits": 2.5}"#])
             #expect(tokens.userClaims(fromToken: theirs) == .init(id: bob, version: 0))
             // PyJWT's exp in the past: refused; in the future: accepted.
-            let expired = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 1000}"#])
+            let expired = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 1000}"#])
             #expect(tokens.userClaims(fromToken: expired) == nil)
-            let valid = try Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 4000000000}"#])
+            let valid = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 4000000000}"#])
             #expect(tokens.userClaims(fromToken: valid) == .init(id: bob, version: 0))
             let user = User(id: ObjectID(), email: "carol@example.com", passwordHash: "", credits: 4812.5, isSuperuser: true)
-            let decoded = try Oracle.run("interop.py", ["jwt-decode", secret, tokens.userToken(for: user)])
+            let decoded = try await Oracle.run("interop.py", ["jwt-decode", secret, tokens.userToken(for: user)])
             let payload = try JSONValue(parsing: Data(decoded.utf8))
             #expect(payload == .object(["_id": .string(user.id.hex), "email": .string("carol@example.com"),
                                         "credits": .double(4812.5), "is_superuser": .bool(true)]))
-            #expect(throws: Oracle.Failure.self) { try Oracle.run("interop.py", ["jwt-decode", secret + "x", tokens.userToken(for: user)]) }
+            await #expect(throws: Oracle.Failure.self) { try await Oracle.run("interop.py", ["jwt-decode", secret + "x", tokens.userToken(for: user)]) }
         }
     }
 }

@@ -26,7 +26,7 @@ struct StoreTests {
 
     static let here = Location(latitude: -34.6, longitude: -58.4)
 
-    func newOperation(_ owner: User, _ probe: Probe, credits: Double) -> NewOperation {
+    static func newOperation(_ owner: User, _ probe: Probe, credits: Double) -> NewOperation {
         NewOperation(kind: .ping, owner: owner.id, params: .object(["cron": .string("* * * * *")]), probes: [probe],
                      credits: credits, resultFormat: "json")
     }
@@ -68,10 +68,10 @@ struct StoreTests {
         let store = try await subject.make(folder)
         let alice = try await store.createUser(email: "a@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: alice.id, location: Self.here)
-        await #expect(throws: PladmedError.notEnoughCredits) { try await store.createOperation(newOperation(alice, probe, credits: 1)) }
+        await #expect(throws: PladmedError.notEnoughCredits) { try await store.createOperation(Self.newOperation(alice, probe, credits: 1)) }
         #expect(try await store.operations(owner: nil, includeResults: true).isEmpty)
         _ = try await store.addCredits(100, to: alice.id)
-        let operation = try await store.createOperation(newOperation(alice, probe, credits: 30))
+        let operation = try await store.createOperation(Self.newOperation(alice, probe, credits: 30))
         #expect(try await store.user(id: alice.id)?.credits == 70)
         let read = try #require(try await store.operation(id: operation.id, includeResults: true))
         #expect(read == operation)
@@ -90,13 +90,45 @@ struct StoreTests {
         _ = try await store.addCredits(37, to: alice.id)
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<100 {
-                group.addTask { (try? await store.createOperation(newOperation(alice, probe, credits: 1))) != nil }
+                group.addTask { (try? await store.createOperation(Self.newOperation(alice, probe, credits: 1))) != nil }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 37)
         #expect(try await store.user(id: alice.id)?.credits == 0)
         #expect(try await store.operations(owner: alice.id, includeResults: false).count == 37)
+    }
+
+    @Test("accounts and their operations read before a write to them read the write back at once (the SQLite driver keeps them in memory)",
+          arguments: drivers)
+    func accountsReadBack(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try await subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
+        func credits(_ user: User) async throws -> Double? { try await store.user(id: user.id)?.credits }
+
+        #expect(try await credits(requester) == 0)
+        _ = try await store.addCredits(10, to: requester.id)
+        #expect(try await credits(requester) == 10)
+        #expect(try await store.operations(owner: requester.id, includeResults: true).isEmpty)
+        let operation = try await store.createOperation(Self.newOperation(requester, probe, credits: 4))
+        #expect(try await credits(requester) == 6)
+        #expect(try await store.operations(owner: requester.id, includeResults: true).map(\.results) == [[]])
+        #expect(try await credits(owner) == 0)
+        let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "c")
+        #expect(try await store.addResult(result, to: operation.id, reward: 3, limit: 1) == .stored)
+        #expect(try await credits(owner) == 3)
+        #expect(try await store.operations(owner: requester.id, includeResults: true).map(\.results) == [[result]])
+        let version = try #require(try await store.user(id: owner.id)).tokenVersion
+        _ = try await store.revokeTokens(of: owner.id)
+        #expect(try await store.user(id: owner.id)?.tokenVersion == version + 1)
+        try await store.deleteAll()
+        #expect(try await store.user(id: owner.id) == nil)
+        #expect(try await store.operations(owner: requester.id, includeResults: true).isEmpty)
+        try await store.importRecords(users: [owner], probes: [], operations: [])
+        #expect(try await credits(owner) == 0)
     }
 
     @Test("results: stored once per unique code, owner rewarded in the same step", arguments: drivers)
@@ -107,7 +139,7 @@ struct StoreTests {
         let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await store.createProbe(owner: owner.id, location: Self.here)
         _ = try await store.addCredits(10, to: requester.id)
-        let operation = try await store.createOperation(newOperation(requester, probe, credits: 1))
+        let operation = try await store.createOperation(Self.newOperation(requester, probe, credits: 1))
         let result = OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["type": .string("trace")])])), uniqueCode: "code-1")
         #expect(try await store.addResult(result, to: operation.id, reward: 10, limit: 2) == .stored)
         #expect(try await store.addResult(result, to: operation.id, reward: 10, limit: 2) == .duplicate)
@@ -124,14 +156,19 @@ struct StoreTests {
         #expect(try await store.operation(id: operation.id, includeResults: false)?.results == [])
     }
 
+    /// A store with an account that paid 1 credit for an operation on its own probe.
+    static func ownOperation(_ subject: Subject, _ folder: TemporaryDirectory) async throws -> (any Store, User, Probe, OperationRecord) {
+        let store = try await subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: StoreTests.here)
+        _ = try await store.addCredits(1, to: owner.id)
+        return (store, owner, probe, try await store.createOperation(Self.newOperation(owner, probe, credits: 1)))
+    }
+
     @Test("concurrent uploads of one unique code store it once", arguments: drivers)
     func concurrentDuplicates(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try await subject.make(folder)
-        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
-        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
-        _ = try await store.addCredits(1, to: owner.id)
-        let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
+        let (store, owner, probe, operation) = try await Self.ownOperation(subject, folder)
         let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "same")
         let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
             for _ in 0..<50 { group.addTask { try await store.addResult(result, to: operation.id, reward: 10, limit: 5) } }
@@ -146,11 +183,7 @@ struct StoreTests {
     @Test("concurrent uploads of distinct codes store at most the limit", arguments: drivers)
     func concurrentLimit(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try await subject.make(folder)
-        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
-        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
-        _ = try await store.addCredits(1, to: owner.id)
-        let operation = try await store.createOperation(newOperation(owner, probe, credits: 1))
+        let (store, owner, probe, operation) = try await Self.ownOperation(subject, folder)
         let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
             for index in 0..<30 {
                 let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "code-\(index)")
@@ -190,7 +223,7 @@ struct StoreTests {
         _ = try await source.addCredits(1000.5, to: alice.id)
         let bob = try await source.createUser(email: "b@example.com", passwordHash: "h", isSuperuser: false)
         let probe = try await source.createProbe(owner: bob.id, location: Location(latitude: -34.6, longitude: -58.4))
-        let operation = try await source.createOperation(newOperation(alice, probe, credits: 15))
+        let operation = try await source.createOperation(Self.newOperation(alice, probe, credits: 15))
         _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["hop": .int(1), "rtt": .double(0.25)])])), uniqueCode: "u1"),
                                        to: operation.id, reward: 10, limit: 10)
         _ = try await source.addResult(OperationResult(probe: probe.id, content: JSONPayload(.string("dump text\n")), uniqueCode: "u2"), to: operation.id, reward: 10, limit: 10)

@@ -13,14 +13,11 @@ import Warts
 @Suite("Warts decoder against scamper on live namespaces", .enabled(if: LiveNamespaces.available,
     "network namespaces cannot be created here (needs root and iproute2); the live scamper oracle is skipped"))
 struct WartsOracleTests {
-    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
-        LiveNamespaces.run(tool, arguments)
-    }
-
     @Test("every generated file decodes as sc_warts2json and sc_analysis_dump print it")
-    func generated() throws {
+    func generated() async throws {
         let folder = TemporaryDirectory()
-        #expect(Self.run("/bin/bash", [Repository.file("scripts/warts-oracle.sh").path, folder.url.path]) == 0)
+        let made = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [Repository.file("scripts/warts-oracle.sh").path, folder.url.path])
+        #expect(made.status == 0, "\(String(decoding: made.errors, as: UTF8.self).suffix(2000))")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasSuffix(".warts") }.sorted()
         #expect(names.count == 15)
         var traceLines = 0, stopReasons = Set<String>(), silentHops = false

@@ -37,25 +37,93 @@ public struct HTTPTarget: Sendable {
     /// `host:port`, for WebSocket URLs and the `Host` header.
     var authority: String { "\(host):\(port)" }
 
-    /// Sends one request; `path` starts with `/` and may carry a query.
+    /// Sends one request on a connection of its own; `path` starts with `/` and may carry a query.
     public func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> Answer {
+        let request = try self.request(method, path, headers: headers, body: body)
+        return try await TestClient.withClient(host: host, port: port, configuration: .init(timeout: timeout)) { client in
+            Self.answer(try await client.execute(request))
+        }
+    }
+
+    /// Requests sent one after another over a kept-alive connection, as a browser sends them; a new connection is
+    /// opened when the target closes one (`Connection: close`).
+    public final class Session: @unchecked Sendable {
+        let target: HTTPTarget
+        /// Used by one caller at a time, as a session's requests are sequential.
+        private var client: TestClient?
+
+        init(target: HTTPTarget) {
+            self.target = target
+        }
+
+        /// Sends one request; `path` starts with `/` and may carry a query. A kept connection the target has closed
+        /// in the meantime (an HTTP/1.0 server says nothing before closing) is replaced once.
+        public func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> Answer {
+            let request = try target.request(method, path, headers: headers, body: body)
+            let reused = client != nil
+            do {
+                return try await execute(request)
+            } catch where reused {
+                return try await execute(request)
+            }
+        }
+
+        private func execute(_ request: TestClient.Request) async throws -> Answer {
+            let client = self.client ?? {
+                let client = TestClient(host: target.host, port: target.port, configuration: .init(timeout: target.timeout))
+                client.connect()
+                return client
+            }()
+            self.client = client
+            do {
+                let response = try await client.execute(request)
+                if response.head.headerFields[.connection]?.lowercased().contains("close") ?? false { try await close() }
+                return HTTPTarget.answer(response)
+            } catch {
+                try? await close()
+                throw error
+            }
+        }
+
+        /// Closes the connection, if one is open.
+        public func close() async throws {
+            let client = self.client
+            self.client = nil
+            try await client?.shutdown()
+        }
+    }
+
+    /// A ``Session`` on this target, closed after `body`.
+    public func withSession<Value: Sendable>(_ body: (Session) async throws -> Value) async throws -> Value {
+        let session = Session(target: self)
+        do {
+            let value = try await body(session)
+            try await session.close()
+            return value
+        } catch {
+            try? await session.close()
+            throw error
+        }
+    }
+
+    func request(_ method: String, _ path: String, headers: [(String, String)], body: Data?) throws -> TestClient.Request {
         var fields = HTTPFields()
         for (name, value) in headers {
             guard let field = HTTPField.Name(name) else { throw CollectionError("'\(name)' is not a valid header name") }
             fields.append(HTTPField(name: field, value: value))
         }
-        let request = TestClient.Request(
+        return TestClient.Request(
             prefix + path, method: HTTPRequest.Method(method.uppercased()) ?? .get, authority: authority, headers: fields,
             body: body.map { ByteBuffer(bytes: $0) })
-        return try await TestClient.withClient(host: host, port: port, configuration: .init(timeout: timeout)) { client in
-            let response = try await client.execute(request)
-            var headers: [String: String] = [:]
-            for field in response.head.headerFields {
-                let name = field.name.canonicalName
-                headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
-            }
-            return Answer(status: response.head.status.code, headers: headers, body: response.body.map { Data(buffer: $0) } ?? Data())
+    }
+
+    static func answer(_ response: TestClient.Response) -> Answer {
+        var headers: [String: String] = [:]
+        for field in response.head.headerFields {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
+        return Answer(status: response.head.status.code, headers: headers, body: response.body.map { Data(buffer: $0) } ?? Data())
     }
 
     /// Returns once the target answers any HTTP request (any status), or throws after `deadline`.

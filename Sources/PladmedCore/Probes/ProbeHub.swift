@@ -63,6 +63,9 @@ public struct ProbeJob: Sendable, Equatable {
 public protocol ProbeHub: Sendable {
     /// The statuses of every connected probe.
     func connectedProbes() async -> [ObjectID: ProbeStatus]
+    /// A number that changes whenever ``connectedProbes()`` would answer differently (a probe connects or
+    /// disconnects, or its credits change), so that answers built from it can be kept until it does.
+    func revision() async -> UInt64
     /// Sends `job` to each probe in `probes` that is connected; returns the probes it was handed to.
     @discardableResult
     func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID]

@@ -14,7 +14,13 @@ public final class ProbeRegistry: ProbeHub {
         public let deliver: @Sendable (ProbeJob) async -> Void
     }
 
-    private let table = Mutex<[ObjectID: ProbeConnection]>([:])
+    /// The live connections, and the ``revision()`` counting their changes.
+    private struct State {
+        var connections: [ObjectID: ProbeConnection] = [:]
+        var revision: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     /// An empty registry.
     public init() {}
@@ -24,9 +30,10 @@ public final class ProbeRegistry: ProbeHub {
     public func connect(
         probe: ObjectID, connectionID: String, status: ProbeStatus, deliver: @escaping @Sendable (ProbeJob) async -> Void
     ) -> ProbeConnection? {
-        table.withLock { table in
-            let previous = table[probe]
-            table[probe] = ProbeConnection(id: connectionID, status: status, deliver: deliver)
+        state.withLock { state in
+            let previous = state.connections[probe]
+            state.connections[probe] = ProbeConnection(id: connectionID, status: status, deliver: deliver)
+            state.revision &+= 1
             return previous
         }
     }
@@ -34,9 +41,10 @@ public final class ProbeRegistry: ProbeHub {
     /// Removes `probe`'s connection if it is still `connectionID`; returns whether it did.
     @discardableResult
     public func disconnect(probe: ObjectID, connectionID: String) -> Bool {
-        table.withLock { table in
-            guard table[probe]?.id == connectionID else { return false }
-            table[probe] = nil
+        state.withLock { state in
+            guard state.connections[probe]?.id == connectionID else { return false }
+            state.connections[probe] = nil
+            state.revision &+= 1
             return true
         }
     }
@@ -44,21 +52,29 @@ public final class ProbeRegistry: ProbeHub {
     /// Adds `delta` to the in-use credits of `probe`'s connection `connectionID`; returns the new status.
     @discardableResult
     public func adjustInUseCredits(probe: ObjectID, connectionID: String, by delta: Double) -> ProbeStatus? {
-        table.withLock { table in
-            guard var connection = table[probe], connection.id == connectionID else { return nil }
-            connection.status = connection.status.adjusted(by: delta)
-            table[probe] = connection
-            return connection.status
+        state.withLock { state in
+            guard var connection = state.connections[probe], connection.id == connectionID else { return nil }
+            let status = connection.status.adjusted(by: delta)
+            if status != connection.status {
+                connection.status = status
+                state.connections[probe] = connection
+                state.revision &+= 1
+            }
+            return status
         }
     }
 
     public func connectedProbes() async -> [ObjectID: ProbeStatus] {
-        table.withLock { $0.mapValues(\.status) }
+        state.withLock { $0.connections.mapValues(\.status) }
+    }
+
+    public func revision() async -> UInt64 {
+        state.withLock { $0.revision }
     }
 
     @discardableResult
     public func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID] {
-        let targets = table.withLock { table in probes.compactMap { id in table[id].map { (id, $0.deliver) } } }
+        let targets = state.withLock { state in probes.compactMap { id in state.connections[id].map { (id, $0.deliver) } } }
         for (_, deliver) in targets {
             await deliver(job)
         }

@@ -23,15 +23,20 @@ public struct HS256: Sendable {
 
     /// Returns the payload of a token whose signature is valid and whose header says HS256; `nil` otherwise.
     public func verify(_ token: String) -> JSONValue? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-              let headerData = Base64URL.decode(parts[0]),
+        // Split at the dots by bytes: splitting the String walks its grapheme clusters, a fifth of a request's time.
+        let bytes = token.utf8
+        guard let first = bytes.firstIndex(of: UInt8(ascii: ".")),
+              let second = bytes[bytes.index(after: first)...].firstIndex(of: UInt8(ascii: ".")),
+              !bytes[bytes.index(after: second)...].contains(UInt8(ascii: "."))
+        else { return nil }
+        let parts = [token[..<first], token[token.index(after: first)..<second], token[token.index(after: second)...]]
+        guard let headerData = Base64URL.decode(parts[0]),
               let header = try? JSONValue(parsing: headerData),
               header["alg"]?.string == "HS256",
               let signature = Base64URL.decode(parts[2]),
               let payloadData = Base64URL.decode(parts[1])
         else { return nil }
-        let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        let signingInput = Array(bytes[..<second])
         guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: key) else {
             return nil
         }

@@ -4,6 +4,8 @@ import Foundation
 /// payload, plus `exp` when tokens expire and `ver`, the account's token version; probe tokens never expire.
 public struct TokenService: Sendable {
     private let signer: HS256
+    /// User tokens already verified, with their claims: a token is immutable, so its signature is checked once.
+    private let verified = VerifiedTokens(capacity: 10_000)
     /// Seconds a new user token is valid; 0: no expiry.
     public let userTokenLifetime: Double
 
@@ -43,9 +45,18 @@ public struct TokenService: Sendable {
     /// The claims of a valid user token: signed with the secret, naming an account id, and not expired at `now`
     /// (a token without `exp` does not expire). `nil` otherwise.
     public func userClaims(fromToken token: String, now: Date = Date()) -> UserClaims? {
+        let verified = self.verified.claims(of: token) ?? verify(token)
+        guard let verified, verified.expiry.map({ now.timeIntervalSince1970 < $0 }) ?? true else { return nil }
+        return verified.claims
+    }
+
+    /// The claims and expiry of a user token with a valid signature and well-formed claims, kept for the next time.
+    private func verify(_ token: String) -> VerifiedTokens.Entry? {
         guard let payload = signer.verify(token), let id = payload["_id"]?.string.flatMap({ ObjectID($0) }) else { return nil }
+        var expiry: Double?
         if let exp = payload["exp"] {
-            guard let seconds = exp.number, seconds.isFinite, now.timeIntervalSince1970 < seconds else { return nil }
+            guard let seconds = exp.number, seconds.isFinite else { return nil }
+            expiry = seconds
         }
         let version: Int
         switch payload["ver"] {
@@ -54,7 +65,9 @@ public struct TokenService: Sendable {
             guard let number = value.integer, number >= 0 else { return nil }
             version = number
         }
-        return UserClaims(id: id, version: version)
+        let entry = VerifiedTokens.Entry(claims: UserClaims(id: id, version: version), expiry: expiry)
+        verified.keep(entry, for: token)
+        return entry
     }
 
     /// A probe token: `{identifier, owner_id, location: {latitude, longitude}}`.

@@ -4,6 +4,7 @@ import PladmedCore
 extension APIHandler {
     func deleteAll(_ input: Operations.DeleteAll.Input) async throws -> Operations.DeleteAll.Output {
         guard !production else { throw PladmedError.notFound("Not found") }
+        defer { probeList.invalidate() }
         try await store.deleteAll()
         return .noContent(.init())
     }

@@ -100,7 +100,7 @@ extension Components.Schemas.Operation {
     init(_ operation: OperationRecord) throws {
         self.init(
             _id: operation.id.hex, credits: operation.credits,
-            params: try .init(operation.params),
+            params: operation.params,
             probes: operation.probes.map(Components.Schemas.OperationProbe.init),
             resultFormat: try .init(format: operation.resultFormat),
             results: try operation.results.map(Components.Schemas.OperationResult.init))
@@ -123,15 +123,9 @@ extension Components.Schemas.OperationSummary {
     init(_ operation: OperationRecord) throws {
         self.init(
             _id: operation.id.hex, credits: operation.credits,
-            params: try .init(operation.params),
+            params: operation.params,
             probes: operation.probes.map(Components.Schemas.OperationProbe.init),
             resultFormat: try .init(format: operation.resultFormat))
-    }
-}
-
-extension Components.Schemas.OperationParams {
-    init(_ params: JSONValue) throws {
-        self.init(additionalProperties: try OpenAPIObjectContainer(unvalidatedValue: params.object?.mapValues(\.openAPIValue) ?? [:]))
     }
 }
 

@@ -19,6 +19,7 @@ extension APIHandler {
         guard let location = body.location else { throw PladmedError.badRequest("Missing location field") }
         let probe = try await store.createProbe(
             owner: caller.id, location: try Location.validated(latitude: location.latitude, longitude: location.longitude))
+        probeList.invalidate()
         return .created(.init(body: .json(.init(token: tokens.probeToken(for: probe)))))
     }
 

@@ -10,6 +10,8 @@ import PladmedStorage
 struct APIHandler: APIProtocol {
     let store: any Store
     let hub: any ProbeHub
+    /// The kept `GET /probes` answer, forgotten when a probe is written.
+    let probeList: ProbeListCache
     let tokens: TokenService
     let passwords: PasswordWorkers
     let scheduler: OperationScheduler

@@ -72,16 +72,20 @@ public enum PladmedApplication {
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware(maxBytes: configuration.maxBodyBytes, maxDepth: configuration.maxBodyDepth))
         router.add(middleware: OperationStreamMiddleware(store: store, pageSize: 64, pageBytes: 1 << 20))
-        router.add(middleware: SingleWriteResponseMiddleware())
         let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
+        let authenticator = Authenticator(store: store, tokens: tokens)
+        router.add(middleware: OwnOperationsMiddleware(store: store, authenticator: authenticator))
         let hub = hub ?? registry
+        let probeList = ProbeListCache(maxAge: .nanoseconds(Int64(configuration.probeListMaxAge * 1e9)))
+        router.add(middleware: ProbeListCacheMiddleware(cache: probeList, hub: hub))
+        router.add(middleware: SingleWriteResponseMiddleware())
         let passwords = PasswordWorkers(threads: configuration.passwordThreads)
         let webSocket = socketServer.webSocketConfiguration.ws
         let connectionGuard = ConnectionGuard(
             maxPerAddress: configuration.maxConnectionsPerAddress, headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
             logger: logger)
         let handler = APIHandler(
-            store: store, hub: hub, tokens: tokens, passwords: passwords,
+            store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
             scheduler: OperationScheduler(
                 store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation),
             production: configuration.production, maxCredits: configuration.maxCredits,
@@ -90,7 +94,7 @@ public enum PladmedApplication {
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-            middlewares: [AuthenticationMiddleware(store: store, tokens: tokens)])
+            middlewares: [AuthenticationMiddleware(authenticator: authenticator)])
         ProbeEndpoint(
             store: store, registry: registry, tokens: tokens,
             ingestor: ResultIngestor(store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone),

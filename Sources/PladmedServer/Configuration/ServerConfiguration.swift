@@ -57,6 +57,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var requestHeadTimeout: Double
     /// Seconds a keep-alive connection may stay idle between requests (`PLADMED_IDLE_TIMEOUT`).
     public var idleTimeout: Double
+    /// Seconds an encoded `GET /probes` answer may be served after it was built (`PLADMED_PROBE_LIST_MAX_AGE`; 0:
+    /// rebuilt every time). Probe changes through this instance are seen at once; this bounds how long probes
+    /// another instance registers in a shared database take to appear.
+    public var probeListMaxAge: Double
 
     /// The secret a development server uses when none is configured; refused in production.
     public static let developmentSecret = "dev"
@@ -99,6 +103,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         maxConnectionsPerAddress = try Self.integer(environment, "PLADMED_MAX_CONNECTIONS_PER_ADDRESS", default: 1024, in: 1...1_000_000)
         requestHeadTimeout = try Self.number(environment, "PLADMED_REQUEST_HEAD_TIMEOUT", default: 10, in: 0.1...3600)
         idleTimeout = try Self.number(environment, "PLADMED_IDLE_TIMEOUT", default: 75, in: 0.1...86400)
+        probeListMaxAge = try Self.number(environment, "PLADMED_PROBE_LIST_MAX_AGE", default: 1, in: 0...3600)
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
     }

@@ -20,19 +20,17 @@ struct OperationStreamMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let id = request.uri.queryParameters["id"].flatMap({ ObjectID(String($0)) }),
               let operation = try await store.operation(id: id, includeResults: false)
         else { throw PladmedError.unknownOperation }
-        let head = try Self.head(of: operation)
+        let head = try OperationJSON.head(of: operation)
         let store = self.store, pageSize = self.pageSize, pageBytes = self.pageBytes
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: head))
             var after: Int?, first = true
             while let page = try await store.results(of: id, after: after, limit: pageSize, maxBytes: pageBytes), !page.isEmpty {
                 for (position, result) in page {
-                    var text = first ? "" : ","
-                    first = false
-                    text += #"{"probe":""# + result.probe.hex + #"","results":"#
-                    try await writer.write(ByteBuffer(string: text))
-                    try await writer.write(ByteBuffer(string: try Self.sortedText(result.content)))
+                    try await writer.write(ByteBuffer(string: (first ? "" : ",") + OperationJSON.prefix(of: result)))
+                    try await writer.write(ByteBuffer(string: try OperationJSON.sortedText(result.content)))
                     try await writer.write(ByteBuffer(string: "}"))
+                    first = false
                     after = position
                 }
             }
@@ -40,29 +38,5 @@ struct OperationStreamMiddleware<Context: RequestContext>: RouterMiddleware {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: body)
-    }
-
-    /// A result's content as JSON with sorted keys: a string (`dump`, `text`) is written as stored; a list of values
-    /// (`json`) is parsed and written again, its objects' keys sorted as the generated encoder sorts them.
-    static func sortedText(_ content: JSONPayload) throws -> String {
-        let text = try content.text()
-        return text.utf8.first == UInt8(ascii: "\"") ? text : try content.value().serializedText()
-    }
-
-    /// `{"_id":...,"credits":...,"params":...,"probes":[...],"result_format":...,"results":[`: the operation without
-    /// its results, left open for them.
-    static func head(of operation: OperationRecord) throws -> String {
-        let probes: [JSONValue] = operation.probes.map { probe in
-            var fields: [String: JSONValue] = ["identifier": .string(probe.id.hex), "owner_id": .string(probe.owner.hex)]
-            if let location = probe.location {
-                fields["location"] = .object(["latitude": .double(location.latitude), "longitude": .double(location.longitude)])
-            }
-            return .object(fields)
-        }
-        let fields: JSONValue = .object([
-            "_id": .string(operation.id.hex), "credits": .double(operation.credits), "params": operation.params,
-            "probes": .array(probes), "result_format": .string(operation.resultFormat),
-        ])
-        return String(try fields.serializedText().dropLast()) + #","results":["#
     }
 }

@@ -15,30 +15,7 @@ struct SingleWriteResponseMiddleware<Context: RequestContext>: RouterMiddleware 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         guard let length = response.body.contentLength, length > 0, length <= maxLength else { return response }
-        let collector = BodyCollector(capacity: length)
-        try await response.body.write(collector)
-        response.body = ResponseBody(byteBuffer: collector.storage.buffer)
+        response.body = ResponseBody(byteBuffer: try await BodyCollector.collect(response.body, capacity: length))
         return response
     }
-}
-
-/// A body writer that keeps what it is given.
-private struct BodyCollector: ResponseBodyWriter {
-    final class Storage {
-        var buffer: ByteBuffer
-        init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
-    }
-
-    let storage: Storage
-
-    init(capacity: Int) {
-        storage = Storage(capacity: capacity)
-    }
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        storage.buffer.writeBuffer(&buffer)
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

@@ -97,11 +97,11 @@ extension SQLiteStore {
 
     static func operation(_ db: Database, row: Row, includeResults: Bool) throws -> OperationRecord {
         let id: String = row["id"]
-        let probes = try Row.fetchAll(db, sql: """
+        let probes = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT op.probe_id, op.owner, p.latitude, p.longitude
             FROM operation_probes op LEFT JOIN probes p ON p.id = op.probe_id
             WHERE op.operation_id = ? ORDER BY op.position
-            """, arguments: [id]).map { probe in
+            """), arguments: [id]).map { probe in
             let latitude: Double? = probe["latitude"], longitude: Double? = probe["longitude"]
             return OperationProbe(
                 id: ObjectID(probe["probe_id"] as String)!, owner: ObjectID(probe["owner"] as String)!,
@@ -109,7 +109,7 @@ extension SQLiteStore {
         }
         var results: [OperationResult] = []
         if includeResults {
-            results = try Row.fetchAll(db, sql: "SELECT * FROM results WHERE operation_id = ? ORDER BY rowid", arguments: [id])
+            results = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM results WHERE operation_id = ? ORDER BY rowid"), arguments: [id])
                 .map { result in
                     OperationResult(
                         probe: ObjectID(result["probe_id"] as String)!,

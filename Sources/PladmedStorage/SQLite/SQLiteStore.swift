@@ -7,7 +7,21 @@ public final class SQLiteStore: Store {
     public let driverName = "sqlite"
     let database: DatabasePool
     /// Result uploads share transactions: many probes uploading at once cost one commit per batch.
-    let resultWriter: GroupCommitWriter<ResultInsertion>
+    let resultWriter: GroupCommitWriter<StoredResult>
+    /// Accounts by id, forgotten as writes to them commit.
+    let keptUsers = ReadCache<ObjectID, User>(capacity: 10_000)
+    /// Each account's operations with their results (`GET /operations/me`), by owner, forgotten as an operation of
+    /// theirs is created or gets a result; at most 64 MiB of results in all, 4 MiB for one account.
+    let keptOperations = ReadCache<ObjectID, [OperationRecord]>(capacity: 1_000, maxCost: 64 << 20) { operations in
+        operations.reduce(256) { total, operation in operation.results.reduce(total + 512) { $0 + $1.content.byteCount + 64 } }
+    }
+
+    /// What a result insertion did, whose account its reward went to, and whose operation it joined.
+    struct StoredResult: Sendable {
+        let insertion: ResultInsertion
+        let rewarded: ObjectID?
+        let requester: ObjectID?
+    }
 
     /// Opens (creating if needed) the database at `path`, making missing parent folders.
     public init(path: String) throws {
@@ -30,8 +44,26 @@ public final class SQLiteStore: Store {
     /// Runs a read of one statement on the calling thread. A lookup by key takes microseconds, while an
     /// asynchronous read pays two thread hand-offs (a quarter of a millisecond on two cores); WAL readers
     /// never wait for the writer, and one statement is a consistent snapshot without a transaction.
+    ///
+    /// Waiting here for a free reader blocks the calling thread, which is safe only because no reader is ever held
+    /// across a suspension: longer reads go through ``readLater(_:)``, whose readers are released on their own
+    /// dispatch queues without needing a thread of the caller's pool.
     private func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try database.unsafeRead(body)
+    }
+
+    /// Runs a read in a deferred transaction on a reader's queue and resumes the caller with its value.
+    ///
+    /// GRDB's own `async` read keeps its reader until the awaiting task resumes, so with every cooperative thread
+    /// waiting in ``readNow(_:)`` for a reader, the readers wait for a cooperative thread to give them back: a
+    /// deadlock the comparison benchmark hit with 64 clients on two cores. Here the reader goes back to the pool
+    /// as soon as `body` returns, on its queue, whichever threads the caller's executor has free.
+    private func readLater<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            database.asyncRead { db in
+                continuation.resume(with: Result { try body(db.get()) })
+            }
+        }
     }
 
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
@@ -45,7 +77,11 @@ public final class SQLiteStore: Store {
     }
 
     public func user(id: ObjectID) async throws -> User? {
-        try readNow { db in try Self.fetchUser(db, id: id) }
+        if let kept = keptUsers.value(id) { return kept }
+        let generation = keptUsers.generation
+        let user = try readNow { db in try Self.fetchUser(db, id: id) }
+        if let user { keptUsers.keep(user, for: id, readAfter: generation) }
+        return user
     }
 
     public func user(email: String) async throws -> User? {
@@ -55,14 +91,16 @@ public final class SQLiteStore: Store {
     }
 
     public func revokeTokens(of user: ObjectID) async throws -> User? {
-        try await database.write { db in
+        defer { keptUsers.forget(user) }
+        return try await database.write { db in
             try db.execute(sql: "UPDATE users SET token_version = token_version + 1 WHERE id = ?", arguments: [user.hex])
             return try Self.fetchUser(db, id: user)
         }
     }
 
     public func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User? {
-        try await database.write { db in
+        defer { keptUsers.forget(user) }
+        return try await database.write { db in
             guard let current = try Self.fetchUser(db, id: user) else { return nil }
             let credits = current.credits + amount
             guard credits.isFinite, credits <= limit else { throw PladmedError.balanceLimit(limit) }
@@ -89,7 +127,7 @@ public final class SQLiteStore: Store {
     }
 
     public func probes(owner: ObjectID?) async throws -> [Probe] {
-        try await database.read { db in
+        try await readLater { db in
             if let owner {
                 return try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE owner = ? ORDER BY rowid", arguments: [owner.hex])
                     .map(Self.probe)
@@ -104,6 +142,10 @@ public final class SQLiteStore: Store {
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
             credits: new.credits, resultFormat: new.resultFormat)
         let params = try new.params.serializedText()
+        defer {
+            keptUsers.forget(new.owner)
+            keptOperations.forget(new.owner)
+        }
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
@@ -115,7 +157,7 @@ public final class SQLiteStore: Store {
     }
 
     public func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? {
-        try await database.read { db in
+        try await readLater { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM operations WHERE id = ?", arguments: [id.hex]) else {
                 return nil
             }
@@ -124,13 +166,20 @@ public final class SQLiteStore: Store {
     }
 
     public func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
-        try await database.read { db in
-            let rows = if let owner {
-                try Row.fetchAll(db, sql: "SELECT * FROM operations WHERE owner = ? ORDER BY rowid", arguments: [owner.hex])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM operations ORDER BY rowid")
+        // One account's operations are read on the calling thread, as a lookup by key is: the asynchronous read's
+        // two hand-offs cost more than the statements. Every operation of every account is a longer read.
+        if let owner {
+            if includeResults, let kept = keptOperations.value(owner) { return kept }
+            let generation = keptOperations.generation
+            let operations = try readNow { db in
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM operations WHERE owner = ? ORDER BY rowid"), arguments: [owner.hex])
+                    .map { try Self.operation(db, row: $0, includeResults: includeResults) }
             }
-            return try rows.map { try Self.operation(db, row: $0, includeResults: includeResults) }
+            if includeResults { keptOperations.keep(operations, for: owner, readAfter: generation) }
+            return operations
+        }
+        return try await readLater { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM operations ORDER BY rowid").map { try Self.operation(db, row: $0, includeResults: includeResults) }
         }
     }
 
@@ -167,34 +216,43 @@ public final class SQLiteStore: Store {
 
     public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
         let content = try result.content.text()
-        return try await resultWriter.write { db in
-            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
-                return .unknownOperation
+        let stored = try await resultWriter.write { db -> StoredResult in
+            guard let requester = try String.fetchOne(db.cachedStatement(sql: "SELECT owner FROM operations WHERE id = ?"), arguments: [operation.hex])
+            else {
+                return StoredResult(insertion: .unknownOperation, rewarded: nil, requester: nil)
             }
             if try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT 1 FROM results WHERE operation_id = ? AND unique_code = ?"),
                 arguments: [operation.hex, result.uniqueCode]) != nil
             {
-                return .duplicate
+                return StoredResult(insertion: .duplicate, rewarded: nil, requester: nil)
             }
             let stored = try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(*) FROM results WHERE operation_id = ? AND probe_id = ?"),
                 arguments: [operation.hex, result.probe.hex]) ?? 0
-            guard stored < limit else { return .limitReached }
+            guard stored < limit else { return StoredResult(insertion: .limitReached, rewarded: nil, requester: nil) }
             try db.cachedStatement(sql: "INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
-            try db.cachedStatement(sql: "UPDATE users SET credits = credits + ? WHERE id = (SELECT owner FROM probes WHERE id = ?)")
-                .execute(arguments: [reward, result.probe.hex])
-            return .stored
+            let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT owner FROM probes WHERE id = ?"), arguments: [result.probe.hex])
+            try db.cachedStatement(sql: "UPDATE users SET credits = credits + ? WHERE id = ?").execute(arguments: [reward, owner])
+            return StoredResult(insertion: .stored, rewarded: owner.flatMap(ObjectID.init), requester: ObjectID(requester))
         }
+        // Committed: the probe owner's balance changed, and the requester's operation has one more result.
+        if let rewarded = stored.rewarded { keptUsers.forget(rewarded) }
+        if let requester = stored.requester { keptOperations.forget(requester) }
+        return stored.insertion
     }
 
     public func users() async throws -> [User] {
-        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY rowid").map(Self.user) }
+        try await readLater { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY rowid").map(Self.user) }
     }
 
     public func importRecords(users: [User], probes: [Probe], operations: [OperationRecord]) async throws {
         let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.text() }) }
+        defer {
+            keptUsers.forgetAll()
+            keptOperations.forgetAll()
+        }
         try await database.write { db in
             for user in users { try Self.insert(user, into: db) }
             for probe in probes { try Self.insert(probe, into: db) }
@@ -210,6 +268,10 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteAll() async throws {
+        defer {
+            keptUsers.forgetAll()
+            keptOperations.forgetAll()
+        }
         try await database.write { db in
             for table in ["results", "operation_probes", "operations", "probes", "users"] {
                 try db.execute(sql: "DELETE FROM \(table)")
