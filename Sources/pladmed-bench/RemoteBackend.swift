@@ -54,11 +54,9 @@ final class RemoteBackend: Sendable {
         return (answer.status, try? JSONValue(parsing: answer.body))
     }
 
-    /// Sends a JSON request; the status and the parsed answer.
+    /// Sends a JSON request on a connection of its own; the status and the parsed answer.
     func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue?) {
-        let answer = try await target.send(
-            method, path, headers: token.map { [("access_token", $0)] } ?? [], body: body.map { Data($0.utf8) })
-        return (answer.status, try? JSONValue(parsing: answer.body))
+        try await withSession { session in try await call(on: session, method, path, body, token: token) }
     }
 
     /// A token of the superuser; when it cannot log in and a command is given, it is created first.

@@ -39,10 +39,7 @@ public struct HTTPTarget: Sendable {
 
     /// Sends one request on a connection of its own; `path` starts with `/` and may carry a query.
     public func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> Answer {
-        let request = try self.request(method, path, headers: headers, body: body)
-        return try await TestClient.withClient(host: host, port: port, configuration: .init(timeout: timeout)) { client in
-            Self.answer(try await client.execute(request))
-        }
+        try await withSession { session in try await session.send(method, path, headers: headers, body: body) }
     }
 
     /// Requests sent one after another over a kept-alive connection, as a browser sends them; a new connection is

@@ -13,12 +13,8 @@ struct OwnOperationsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get, request.uri.path == "/operations/me" else { return try await next(request, context) }
         let caller = try await authenticator.caller(request.headers, meeting: AccessPolicy.requirements["listOwnOperations"] ?? .user)
-        var text = "["
-        for (index, operation) in try await store.operations(owner: caller.id, includeResults: true).enumerated() {
-            if index > 0 { text += "," }
-            text += try OperationJSON.text(of: operation)
-        }
-        text += "]"
+        let operations = try await store.operations(owner: caller.id, includeResults: true)
+        let text = "[" + (try operations.map(OperationJSON.text(of:)).joined(separator: ",")) + "]"
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

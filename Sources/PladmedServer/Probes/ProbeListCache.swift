@@ -49,9 +49,9 @@ final class ProbeListCache: Sendable {
         }
     }
 
-    /// Keeps `answer`, unless the local revision moved on since its key was taken.
+    /// Keeps `answer` (the caller keeps only answers of at most ``maxBytes``), unless the local revision moved on
+    /// since its key was taken.
     func keep(_ answer: Answer) {
-        guard answer.body.readableBytes <= maxBytes else { return }
         state.withLock { state in
             if state.local == answer.key.local { state.answer = answer }
         }
