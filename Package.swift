@@ -30,11 +30,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
             name: "PladmedAPI",
             dependencies: ["JSONValues", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -59,6 +62,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Warts", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CTimex"),
         .target(
             name: "PladmedCore",
             dependencies: [
@@ -79,7 +83,10 @@ let package = Package(
         .target(
             name: "PladmedServer",
             dependencies: [
-                "PladmedAPI", "PladmedCore", "PladmedStorage", "SocketIO", "Warts",
+                "PladmedAPI", "PladmedCore", "PladmedStorage", "SocketIO", "Warts", "CTimex",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -154,6 +161,7 @@ let package = Package(
             dependencies: [
                 "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedTestSupport", "PladmedConformance", "PladmedAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/Conformance",

@@ -8,6 +8,9 @@ APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iprout
 # The official Engine.IO / Socket.IO protocol suites' runner (../shared/peers/socketio-protocol-suites), as its
 # README installs them: without recommended packages.
 APT_BARE_PACKAGES=(mocha chai node-ws node-fetch)
+# The operating checks' real parts: a Prometheus that scrapes us, a headless Chromium that drives /docs, a chronyd
+# serving NTP. A test whose package cannot be installed is skipped and says why; the rest goes on.
+APT_OPTIONAL_PACKAGES=(prometheus chromium chromium-driver chrony)
 want_venv="${1:-}"
 
 sudo=""
@@ -25,7 +28,17 @@ install() {
     [ ${#missing[@]} -gt 0 ] || return 0
     echo "installing Debian packages: ${missing[*]}"
     [ -n "$updated" ] || { $sudo apt-get update -qq; updated=1; }
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${flags[@]}" "${missing[@]}" >/dev/null
+    # Packages must not start their services (chronyd would steer the clock from public servers): without a
+    # policy-rc.d already in place, one refuses every start for the time of the install.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy"
+    fi
+    local status=0
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${flags[@]}" "${missing[@]}" >/dev/null || status=$?
+    [ -z "$policy" ] || $sudo rm -f "$policy"
+    return $status
 }
 
 extra=()
@@ -44,7 +57,17 @@ venv() {
     fi
 }
 
+# Swagger UI's files for /docs, from PyPI at build time (none is committed): .build/swagger-ui/.
+venv .venv/swagger-ui scripts/requirements-swagger-ui.txt
+ui_source=$(.venv/swagger-ui/bin/python -c 'import os, swagger_ui; print(os.path.join(os.path.dirname(swagger_ui.__file__), "static"))')
+mkdir -p .build/swagger-ui
+for file in swagger-ui.css swagger-ui-bundle.js favicon-32x32.png favicon-16x16.png oauth2-redirect.html LICENSE; do
+    cmp -s "$ui_source/$file" ".build/swagger-ui/$file" || cp "$ui_source/$file" ".build/swagger-ui/$file"
+done
+
 if [ "$want_venv" = "--venv" ]; then
+    install --no-install-recommends -- "${APT_OPTIONAL_PACKAGES[@]}" || echo "could not install ${APT_OPTIONAL_PACKAGES[*]}: their checks are skipped"
+    venv .venv/operating scripts/requirements-operating.txt
     venv .venv scripts/requirements-test.txt
     venv .venv/socketio-5.0.4 scripts/requirements-socketio-5.0.4.txt
     venv .venv/socketio-current scripts/requirements-socketio-current.txt

@@ -23,7 +23,8 @@ struct Pladmed: AsyncParsableCommand {
               pladmed superuser create admin@example.com 'S3cret!pass'
               SECRET_KEY=change-me pladmed serve --port 5000
             """,
-        subcommands: [Serve.self, Superuser.self, Migrate.self, Warts2JSON.self, Warts2Dump.self],
+        version: PladmedVersion.current,
+        subcommands: [Serve.self, Config.self, Superuser.self, Migrate.self, Warts2JSON.self, Warts2Dump.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,5 +1,8 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import PladmedCore
+import PladmedServer
 import PladmedStorage
 import PladmedTestSupport
 import Testing
@@ -37,6 +40,52 @@ struct CLITests {
             #expect(run.output.contains(word), "help mentions \(word)")
         }
         #expect(try await pladmed(["superuser", "create", "--help"]).output.contains("<email>"))
+    }
+
+    @Test("--version prints the version; config prints the effective settings with secrets redacted, and fails on bad ones")
+    func versionAndConfig() async throws {
+        let version = try await pladmed(["--version"])
+        #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == PladmedVersion.current)
+        let secret = "0123456789abcdef0123456789abcdef-production"
+        let config = try await pladmed(["config", "--port", "8080"], environment: [
+            "SECRET_KEY": secret, "PLADMED_ENV": "production", "MONGODB_URI": "mongodb://admin:pa55word@db/pladmed", "LOG_FORMAT": "json",
+        ])
+        #expect(config.status == 0, "\(config.output)")
+        let lines = Set(config.output.split(separator: "\n").map(String.init))
+        for expected in ["PORT=8080", "PLADMED_ENV=production", "LOG_FORMAT=json", "MONGODB_URI=mongodb://admin:***@db/pladmed",
+                         "SECRET_KEY=(redacted, \(secret.utf8.count) bytes)"] {
+            #expect(lines.contains(expected), "config prints \(expected)")
+        }
+        #expect(!config.output.contains(secret) && !config.output.contains("pa55word"))
+        for (environment, complaint) in [
+            (["PLADMED_ENV": "production", "SECRET_KEY": "short"], "SECRET_KEY of 5 bytes"),
+            (["PORT": "99999"], "PORT must be a port number"), (["LOG_FORMAT": "xml"], "LOG_FORMAT must be one of"),
+        ] {
+            let refused = try await pladmed(["config"], environment: environment)
+            #expect(refused.status == 1, "\(environment)")
+            #expect(refused.output.contains(complaint), "\(refused.output)")
+        }
+    }
+
+    @Test("LOG_FORMAT=json: every log line is one JSON object, and a request's line carries its X-Request-Id")
+    func jsonLogs() async throws {
+        let folder = TemporaryDirectory()
+        let server = try CrashTests.ServerProcess(environment: [
+            "PLADMED_SQLITE_PATH": folder.path("pladmed.sqlite"), "LOG_FORMAT": "json", "LOG_FILE": folder.path("pladmed.log"),
+        ])
+        let client = TestClient(host: "127.0.0.1", port: server.port)
+        client.connect()
+        let answer = try await client.get("/health", headers: [HTTPField.Name("X-Request-Id")!: "json-log-1"])
+        try await client.shutdown()
+        #expect(answer.headers[HTTPField.Name("X-Request-Id")!] == "json-log-1")
+        #expect(try await server.terminate() == 0)
+        let lines = try String(contentsOfFile: folder.path("pladmed.log"), encoding: .utf8).split(separator: "\n")
+        let objects = try lines.map { try JSONValue(parsing: Data($0.utf8)) }
+        #expect(objects.count >= 4)
+        #expect(objects.allSatisfy { $0["time"]?.string != nil && $0["level"]?.string != nil && $0["message"]?.string != nil })
+        let request = objects.first { $0["message"] == .string("request") && $0["metadata"]?["request_id"] == .string("json-log-1") }
+        #expect(request?["metadata"]?["path"] == .string("/health") && request?["metadata"]?["status"] == .string("200"))
+        #expect(objects.contains { $0["message"] == .string("stopped") })
     }
 
     @Test("superuser create writes a superuser who can log in, and refuses duplicates and weak passwords")

@@ -17,42 +17,57 @@ import Glibc
 /// exactly once and rewarded once.
 @Suite("Crash safety of acknowledged results")
 struct CrashTests {
-    /// `pladmed serve` on a free port over the store `environment` names.
+    /// `pladmed serve` on `port` (a free one when 0) over the store `environment` names.
     final class ServerProcess: @unchecked Sendable {
         let process = Process()
         let port: Int
 
-        init(environment: [String: String]) throws {
+        init(environment: [String: String], port: Int = 0) throws {
             process.executableURL = CLITests.binary
-            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)]
             process.environment = ["SECRET_KEY": "dev", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
             let output = Pipe()
             process.standardOutput = output
             process.standardError = output
             try process.run()
-            port = try output.listeningPort(matching: #"port=(\d+) \[pladmed\] serving"#, child: "pladmed serve", drain: true)
+            // The "serving" line, as text or as JSON (LOG_FORMAT=json).
+            let pattern = environment["LOG_FORMAT"] == "json" ? #""port":"(\d+)""# : #"port=(\d+) \[pladmed\] serving"#
+            self.port = try output.listeningPort(matching: pattern, child: "pladmed serve", drain: true)
         }
 
         func kill() {
             Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+
+        /// Sends SIGTERM and waits for the exit (off the cooperative pool); returns the exit status.
+        func terminate() async throws -> Int32 {
+            let process = self.process
+            return try await ChildProcess.offCooperativePool {
+                Glibc.kill(process.processIdentifier, SIGTERM)
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+        }
     }
 
-    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py); collects acknowledged codes.
+    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py, reconnecting with `reconnect`);
+    /// collects acknowledged codes and counts its connections.
     final class Uploader: @unchecked Sendable {
         let process = Process()
         let acknowledged = Mutex<[String]>([])
         let connected = Mutex(false)
+        let connections = Mutex(0)
 
-        init(port: Int, token: String, prefix: String) throws {
+        init(port: Int, token: String, prefix: String, reconnect: Bool = false) throws {
             process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
             process.arguments = [Repository.file("scripts/probe_uploader.py").path, String(port), token,
                                  Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path, prefix]
+                + (reconnect ? ["--reconnect"] : [])
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            let acknowledged = self.acknowledged, connected = self.connected
+            let acknowledged = self.acknowledged, connected = self.connected, connections = self.connections
             let pending = Mutex("")
             output.fileHandleForReading.readabilityHandler = { handle in
                 let text = String(decoding: handle.availableData, as: UTF8.self)
@@ -64,7 +79,10 @@ struct CrashTests {
                     return complete
                 }
                 for line in lines {
-                    if line == "connected" { connected.withLock { $0 = true } }
+                    if line == "connected" {
+                        connected.withLock { $0 = true }
+                        connections.withLock { $0 += 1 }
+                    }
                     if line.hasPrefix("acked ") { acknowledged.withLock { $0.append(String(line.dropFirst(6))) } }
                 }
             }

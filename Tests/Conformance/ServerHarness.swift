@@ -39,14 +39,19 @@ struct ServerHarness {
         if prepare { try await PladmedApplication.prepare(store, logger: Logger(label: "pladmed-test"), retrying: false) }
     }
 
-    /// Runs `body` with a client connected over a real socket to the running server, broken by `fault` if given.
-    func run(fault: Fault? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    /// Runs `body` with a client connected over a real socket to the running server, broken by `fault` if given,
+    /// recording into `metrics`, reporting `clockState` (the kernel's when `nil`) and stopping through `drain`.
+    func run(
+        fault: Fault? = nil, metrics: PladmedMetrics = PladmedMetrics(), drain: ServerDrain? = nil,
+        clockState: (@Sendable () -> ClockState?)? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         var logger = Logger(label: "pladmed-test")
         logger.logLevel = .warning
         let clock = self.clock
         let app = try PladmedApplication.make(
             configuration: configuration, store: fault?.wrap(store) ?? store, registry: registry, hub: fault?.hub(registry),
-            middleware: fault?.middleware, logger: logger, now: { clock.withLock { $0 } })
+            middleware: fault?.middleware, metrics: metrics, drain: drain, clock: clockState ?? { ClockState.read() }, logger: logger,
+            now: { clock.withLock { $0 } })
         try await app.test(.live, body)
     }
 }

@@ -13,10 +13,14 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw PladmedError.invalidData }
         let (email, password) = try AccountRules.validate(email: body.email, password: body.password, checkStrength: false)
         if let wait = loginsByAddress.admit(ClientAddress.current ?? "unknown") ?? loginsByAccount.admit(email.lowercased()) {
+            metrics.loginRateLimited()
             throw PladmedError.tooManyRequests("Too many logins tried, try again later", retryAfter: Int(wait.components.seconds) + 1)
         }
         let user = try await store.user(email: email)
-        guard try await passwords.verify(password, against: user?.passwordHash), let user else { throw PladmedError.invalidLogin }
+        guard try await passwords.verify(password, against: user?.passwordHash), let user else {
+            metrics.loginFailed()
+            throw PladmedError.invalidLogin
+        }
         return .ok(.init(body: .json(.init(accessToken: tokens.userToken(for: user)))))
     }
 
@@ -40,6 +44,7 @@ extension APIHandler {
         guard let id = ObjectID(idText), let user = try await store.addCredits(credits, to: id, upTo: maxCredits) else {
             throw PladmedError.unknownUser
         }
+        metrics.granted(credits)
         return .ok(.init(body: .json(.init(user))))
     }
 }

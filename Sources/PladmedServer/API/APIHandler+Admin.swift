@@ -10,11 +10,21 @@ extension APIHandler {
     }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        let clock = self.clock().map {
+            Components.Schemas.ClockState(
+                synchronised: $0.synchronised, estimatedErrorSeconds: $0.estimatedError, maximumErrorSeconds: $0.maximumError)
+        }
+        func health(_ status: Components.Schemas.Health.StatusPayload, store: String) -> Components.Schemas.Health {
+            .init(status: status, store: store, version: PladmedVersion.current, clock: clock)
+        }
+        let storeState: String
         do {
             try await store.ping()
-            return .ok(.init(body: .json(.init(status: .ok, store: "\(store.driverName): ok"))))
+            storeState = "\(store.driverName): ok"
         } catch {
-            return .serviceUnavailable(.init(body: .json(.init(status: .degraded, store: "\(store.driverName): \(error)"))))
+            return .serviceUnavailable(.init(body: .json(health(.degraded, store: "\(store.driverName): \(error)"))))
         }
+        if drain.isDraining { return .serviceUnavailable(.init(body: .json(health(.draining, store: storeState)))) }
+        return .ok(.init(body: .json(health(clock?.synchronised == false ? .degraded : .ok, store: storeState))))
     }
 }

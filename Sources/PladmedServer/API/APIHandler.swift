@@ -21,4 +21,9 @@ struct APIHandler: APIProtocol {
     /// Login attempts per client address, and per account.
     let loginsByAddress: RateLimiter
     let loginsByAccount: RateLimiter
+    let metrics: PladmedMetrics
+    /// Set once a graceful stop begins: `/health` answers `draining`.
+    let drain: DrainState
+    /// The kernel's clock-sync state, read per `/health` request.
+    let clock: @Sendable () -> ClockState?
 }

@@ -47,6 +47,10 @@ public enum PladmedApplication {
     /// - Parameters:
     ///   - hub: The REST side's view of the probes, `registry` unless given (tests wrap it).
     ///   - middleware: Runs around every HTTP request after the Socket.IO endpoint (tests wrap answers with it).
+    ///   - metrics: Where the server's metrics are recorded; `/metrics` renders them.
+    ///   - drain: The graceful stop to run the application with (``ServerDrain/run(_:)``); without, `/health` never
+    ///     reports `draining`.
+    ///   - clock: The clock-sync state `/health` and `/metrics` report (tests pin it).
     ///   - now: The clock operations are scheduled by (tests pin it).
     ///   - onServerRunning: Called with the bound port once the server listens.
     public static func make(
@@ -55,6 +59,9 @@ public enum PladmedApplication {
         registry: ProbeRegistry,
         hub: (any ProbeHub)? = nil,
         middleware: (any RouterMiddleware<PladmedRequestContext>)? = nil,
+        metrics: PladmedMetrics = PladmedMetrics(),
+        drain: ServerDrain? = nil,
+        clock: @escaping @Sendable () -> ClockState? = { ClockState.read() },
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -62,8 +69,11 @@ public enum PladmedApplication {
         let socketServer = SocketIOServer(
             configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
             logger: logger)
+        drain?.attach(socketServer)
+        let store = MeasuredStore(store, metrics: metrics)
         let router = Router(context: PladmedRequestContext.self)
         let routes = RouteTable()
+        router.add(middleware: AccessLogMiddleware(metrics: metrics, routes: routes, socketPath: socketServer.configuration.path))
         router.add(middleware: socketServer.middleware())
         router.add(middleware: ClientAddressMiddleware())
         func add(_ middleware: some RouterMiddleware<PladmedRequestContext>) { router.add(middleware: middleware) }
@@ -87,19 +97,27 @@ public enum PladmedApplication {
         let handler = APIHandler(
             store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
             scheduler: OperationScheduler(
-                store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation),
+                store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation,
+                metrics: metrics),
             production: configuration.production, maxCredits: configuration.maxCredits,
             loginsByAddress: RateLimiter(perMinute: configuration.loginRatePerAddress),
-            loginsByAccount: RateLimiter(perMinute: configuration.loginRatePerAccount))
+            loginsByAccount: RateLimiter(perMinute: configuration.loginRatePerAccount),
+            metrics: metrics, drain: drain?.state ?? DrainState(), clock: clock)
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [AuthenticationMiddleware(authenticator: authenticator)])
         ProbeEndpoint(
             store: store, registry: registry, tokens: tokens,
-            ingestor: ResultIngestor(store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone),
+            ingestor: ResultIngestor(
+                store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone, metrics: metrics),
             logger: logger
         ).install(on: socketServer)
+        OperatorRoutes(
+            metrics: metrics, hub: hub, sessions: { socketServer.sessionCount }, clock: clock,
+            specification: try PublishedSpecification.bundled(),
+            swaggerUI: try configuration.swaggerUIDirectory.map { try SwaggerUI(directory: $0) }
+        ).install(on: router, table: routes)
         return Application(
             responder: ConnectionCloseResponder(router.buildResponder()),
             server: HTTPServerBuilder { responder in

@@ -62,6 +62,23 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// another instance registers in a shared database take to appear.
     public var probeListMaxAge: Double
 
+    /// How log lines are written (`LOG_FORMAT`: `text`, the default, or `json`, one object per line).
+    public var logFormat: LogFormat
+    /// Seconds each step of a graceful stop may take (`PLADMED_DRAIN_TIMEOUT`): the probes' event handlers in
+    /// flight, then the HTTP requests in flight.
+    public var drainTimeout: Double
+    /// The folder holding Swagger UI's files that `/docs` serves (`PLADMED_SWAGGER_UI_DIR`); `/docs` answers 404
+    /// when it is unset.
+    public var swaggerUIDirectory: String?
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        /// `time level label: message key=value ...`
+        case text
+        /// One JSON object per line.
+        case json
+    }
+
     /// The secret a development server uses when none is configured; refused in production.
     public static let developmentSecret = "dev"
 
@@ -104,6 +121,15 @@ public struct ServerConfiguration: Sendable, Equatable {
         requestHeadTimeout = try Self.number(environment, "PLADMED_REQUEST_HEAD_TIMEOUT", default: 10, in: 0.1...3600)
         idleTimeout = try Self.number(environment, "PLADMED_IDLE_TIMEOUT", default: 75, in: 0.1...86400)
         probeListMaxAge = try Self.number(environment, "PLADMED_PROBE_LIST_MAX_AGE", default: 1, in: 0...3600)
+        logFormat = .text
+        if let text = environment["LOG_FORMAT"], !text.isEmpty {
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw ConfigurationError("LOG_FORMAT must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            logFormat = format
+        }
+        drainTimeout = try Self.number(environment, "PLADMED_DRAIN_TIMEOUT", default: 10, in: 0...3600)
+        swaggerUIDirectory = environment["PLADMED_SWAGGER_UI_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
     }

@@ -10,6 +10,7 @@ struct OperationScheduler: Sendable {
     let now: @Sendable () -> Date
     /// The most probe ids one operation may name.
     let maxProbes: Int
+    let metrics: PladmedMetrics
 
     /// Schedules `kind` for `owner` on the probes named in `probeIDs`, in the contract's order of checks:
     /// request rules (400), unknown probes (404), available probes (404), credits (400).
@@ -38,7 +39,10 @@ struct OperationScheduler: Sendable {
         let operation = try await store.createOperation(NewOperation(
             kind: kind, owner: owner.id, params: measurement.params, probes: available,
             credits: plan.costPerProbe * Double(available.count), resultFormat: measurement.resultFormat))
+        metrics.charged(operation.credits)
+        let start = ContinuousClock.now
         await hub.dispatch(ProbeJob(operation: operation, costPerExecution: plan.costPerExecution), to: available.map(\.id))
+        metrics.dispatched(kind: kind.rawValue, count: available.count, duration: ContinuousClock.now - start)
         return operation
     }
 }

@@ -14,6 +14,16 @@ final class RouteTable: Sendable {
         }
     }
 
+    /// Whether `path` is a route: the label requests to it are counted under.
+    func knows(_ path: String) -> Bool {
+        routes.withLock { $0[path] != nil }
+    }
+
+    /// Records that `path` serves `method` (for routes registered on the router directly).
+    func record(_ method: HTTPRequest.Method, _ path: String) {
+        routes.withLock { $0[path, default: []].insert(method) }
+    }
+
     /// A transport that forwards every registration to `transport` and records it in `table`.
     struct Recorder: ServerTransport {
         let transport: any ServerTransport
@@ -24,7 +34,7 @@ final class RouteTable: Sendable {
             method: HTTPRequest.Method, path: String
         ) throws {
             try transport.register(handler, method: method, path: path)
-            table.routes.withLock { $0[path, default: []].insert(method) }
+            table.record(method, path)
         }
     }
 }

@@ -16,9 +16,11 @@ struct ResultIngestor: Sendable {
     /// The largest content one result may store (gunzipped text, converted warts).
     let maxResultBytes: Int
     let timeZone: TimeZone
+    let metrics: PladmedMetrics
 
-    init(store: any Store, maxResultBytes: Int, timeZone: TimeZone) {
+    init(store: any Store, maxResultBytes: Int, timeZone: TimeZone, metrics: PladmedMetrics) {
         self.store = store
+        self.metrics = metrics
         self.operations = OperationDirectory(store: store)
         self.maxResultBytes = maxResultBytes
         self.timeZone = timeZone
@@ -29,39 +31,45 @@ struct ResultIngestor: Sendable {
         do {
             let operation = try await ingestOrThrow(upload, from: probe, logger: logger)
             return .string(operation.hex)
+        } catch let refusal as ResultRefusal {
+            metrics.refused(reason: refusal.reason.rawValue)
+            logger.info("result refused", metadata: ["probe": "\(probe)", "reason": "\(refusal.error.message)"])
+            return .object(["Error": .string(refusal.error.message)])
         } catch let error as PladmedError {
+            metrics.refused(reason: ResultRefusal.Reason.storeError.rawValue)
             logger.info("result refused", metadata: ["probe": "\(probe)", "reason": "\(error.message)"])
             return .object(["Error": .string(error.message)])
         } catch {
+            metrics.refused(reason: ResultRefusal.Reason.storeError.rawValue)
             logger.error("result not stored", metadata: ["probe": "\(probe)", "error": "\(error)"])
             return .object(["Error": .string("The result could not be stored")])
         }
     }
 
     private func ingestOrThrow(_ upload: SocketIOValue?, from probe: ObjectID, logger: Logger) async throws -> ObjectID {
-        guard let upload, case .object = upload else { throw PladmedError.badRequest("results must be an object") }
+        guard let upload, case .object = upload else { throw ResultRefusal(.malformed, .badRequest("results must be an object")) }
         guard let operationID = upload["operation_id"]?.string.flatMap({ ObjectID($0) }) else {
-            throw PladmedError.badRequest("operation_id must be an ObjectId")
+            throw ResultRefusal(.malformed, .badRequest("operation_id must be an ObjectId"))
         }
         guard let code = upload["unique_code"]?.string, !code.isEmpty else {
-            throw PladmedError.badRequest("unique_code must be a non-empty string")
+            throw ResultRefusal(.malformed, .badRequest("unique_code must be a non-empty string"))
         }
-        guard case .binary(let content) = upload["content"] else { throw PladmedError.badRequest("content must be binary") }
+        guard case .binary(let content) = upload["content"] else { throw ResultRefusal(.malformed, .badRequest("content must be binary")) }
         guard let operation = try await operations.entry(operationID) else {
-            throw PladmedError.unknownOperation
+            throw ResultRefusal(.unknownOperation, .unknownOperation)
         }
         guard operation.probes.contains(probe) else {
-            throw PladmedError.badRequest("Operation \(operationID) was not given to this probe")
+            throw ResultRefusal(.notAssigned, .badRequest("Operation \(operationID) was not given to this probe"))
         }
         let converted: JSONPayload
         switch upload["format"]?.string {
         case "warts": converted = try convertWarts(content, format: operation.resultFormat)
         case "gzip": converted = JSONPayload(.string(try gunzip(content)))
-        default: throw PladmedError.badRequest("format must be warts or gzip")
+        default: throw ResultRefusal(.malformed, .badRequest("format must be warts or gzip"))
         }
         let size = try converted.text().utf8.count
         guard size <= maxResultBytes else {
-            throw PladmedError.badRequest("The result takes \(size) bytes stored, more than the \(maxResultBytes) one result may")
+            throw ResultRefusal(.tooLarge, .badRequest("The result takes \(size) bytes stored, more than the \(maxResultBytes) one result may"))
         }
         let allowance = operation.allowance
         let outcome = try await store.addResult(
@@ -69,14 +77,15 @@ struct ResultIngestor: Sendable {
             reward: allowance.rewardPerResult, limit: allowance.resultsPerProbe)
         switch outcome {
         case .stored:
+            metrics.ingested(reward: allowance.rewardPerResult)
             logger.debug("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .duplicate:
             logger.debug("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .unknownOperation:
-            throw PladmedError.unknownOperation
+            throw ResultRefusal(.unknownOperation, .unknownOperation)
         case .limitReached:
-            throw PladmedError.badRequest(
-                "This probe has stored the \(allowance.resultsPerProbe) result(s) operation \(operationID) paid for on it")
+            throw ResultRefusal(.limitReached, .badRequest(
+                "This probe has stored the \(allowance.resultsPerProbe) result(s) operation \(operationID) paid for on it"))
         }
         return operationID
     }
@@ -84,9 +93,9 @@ struct ResultIngestor: Sendable {
     /// `json`: the JSON array of `sc_warts2json`'s lines, written straight as text; `dump`: the text of
     /// `sc_analysis_dump` as a JSON string.
     private func convertWarts(_ content: [UInt8], format: String) throws -> JSONPayload {
-        guard !content.isEmpty else { throw PladmedError.badRequest("The warts content is empty") }
+        guard !content.isEmpty else { throw ResultRefusal(.undecodable, .badRequest("The warts content is empty")) }
         let file = WartsFile(decoding: content)
-        if let error = file.error { throw PladmedError.badRequest("Undecodable warts content: \(error)") }
+        if let error = file.error { throw ResultRefusal(.undecodable, .badRequest("Undecodable warts content: \(error)")) }
         return format == "json" ? JSONPayload(trusted: file.jsonArrayText(timeZone: timeZone)) : JSONPayload(.string(file.analysisDump()))
     }
 
@@ -96,9 +105,10 @@ struct ResultIngestor: Sendable {
             let text = try buffer.decompress(with: .gzip(), maxSize: maxResultBytes)
             return String(decoding: text.readableBytesView, as: UTF8.self)
         } catch let error as CompressNIOError where error == .bufferOverflow {
-            throw PladmedError.badRequest("The gzip content expands beyond \(maxResultBytes) bytes")
+            throw ResultRefusal(.tooLarge, .badRequest("The gzip content expands beyond \(maxResultBytes) bytes"))
         } catch {
-            throw PladmedError.badRequest("Undecodable gzip content")
+            throw ResultRefusal(.undecodable, .badRequest("Undecodable gzip content"))
         }
     }
 }
+

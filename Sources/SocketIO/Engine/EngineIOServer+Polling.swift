@@ -42,6 +42,7 @@ extension EngineIOServer {
             return Self.error(.unknownTransport)
         }
         guard let sid = query["sid"] else {
+            if isRefusingNewSessions { return Self.stopping() }
             guard request.method == .get else { return Self.error(.badHandshakeMethod) }
             // A WebSocket request that reached the router was not an upgrade.
             guard transport == "polling" else { return Self.error(.badRequest) }
@@ -97,6 +98,14 @@ extension EngineIOServer {
         Response(
             status: .ok, headers: [.contentType: "text/plain; charset=UTF-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The answer to a handshake while the server stops: 503, so that the client tries again (elsewhere).
+    static func stopping() -> Response {
+        let body = SocketIOValue.object(["code": .int(EngineRequestError.badRequest.code), "message": .string("Server is shutting down")]).jsonText
+        return Response(
+            status: .serviceUnavailable, headers: [.contentType: "application/json", .retryAfter: "1"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func error(_ error: EngineRequestError) -> Response {

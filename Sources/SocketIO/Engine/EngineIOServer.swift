@@ -42,6 +42,7 @@ public final class EngineIOServer: Sendable {
     let logger: Logger
     private let handler: @Sendable (EngineSession) -> any EngineSessionHandler
     private let sessions = Locked<[String: EngineSession]>([:])
+    private let refusing = Locked(false)
 
     /// A server whose sessions are handled by what `handler` makes for each (called once per session, before
     /// its open packet is sent).
@@ -60,6 +61,22 @@ public final class EngineIOServer: Sendable {
 
     /// Open sessions.
     public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    /// Whether new sessions are refused (the server is stopping).
+    var isRefusingNewSessions: Bool { refusing.withLock { $0 } }
+
+    /// Refuses every new session from now on: polling handshakes answer 503, WebSocket ones are not upgraded.
+    public func refuseNewSessions() {
+        refusing.withLock { $0 = true }
+    }
+
+    /// Closes every open session's transport with `reason` (see ``EngineSession/goAway(reason:)``).
+    public func closeAll(goingAway reason: String) async {
+        let open = sessions.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for session in open { group.addTask { await session.goAway(reason: reason) } }
+        }
+    }
 
     func session(_ id: String) -> EngineSession? {
         sessions.withLock { $0[id] }
@@ -100,6 +117,7 @@ public final class EngineIOServer: Sendable {
                 await session.upgrade(inbound, writer: outbound, channel: channel)
             }
         }
+        guard !isRefusingNewSessions else { return .dontUpgrade }
         let handshake = Handshake(query: query, headers: request.headerFields, remoteAddress: channel.remoteAddress?.ipAddress, auth: nil)
         return .upgrade([:]) { inbound, outbound, _ in
             let session = EngineSession(server: self, handshake: handshake, webSocket: (outbound, channel))

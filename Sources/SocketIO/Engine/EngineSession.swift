@@ -91,6 +91,23 @@ public actor EngineSession {
         await close(reason: reason, lastFrame: .text("1"))
     }
 
+    /// Ends the session because the server stops, so that the client reconnects: a WebSocket is closed with 1001
+    /// (going away) and `reason`; a pending polling GET receives what is queued (or a noop), and the session is
+    /// forgotten, so the client's next request finds it gone. No Engine.IO close packet is sent: a client takes that
+    /// for a deliberate disconnect and does not reconnect.
+    public func goAway(reason: String) async {
+        guard !closed else { return }
+        closed = true
+        logger.info("Engine.IO session closed", metadata: ["reason": "\(reason)"])
+        switch transport {
+        case .polling:
+            let queued = takeOutbox()
+            releasePoller(with: queued.isEmpty ? [.text("6")] : queued)
+        case .websocket(let writer, _): try? await writer.close(.goingAway, reason: reason)
+        }
+        await finish(reason: reason)
+    }
+
     /// Opens a polling session: the open packet its handshake GET answers.
     func openPolling() async -> EngineFrame {
         let packet = open()

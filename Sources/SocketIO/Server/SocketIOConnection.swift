@@ -7,6 +7,7 @@ import Logging
 actor SocketIOConnection: EngineSessionHandler, AckWaiting {
     nonisolated let session: EngineSession
     private let namespaces: Locked<[String: Namespace]>
+    private let gate: EventGate
     private let configuration: SocketIOServer.Configuration
     private let logger: Logger
     private var sockets: [String: Socket] = [:]
@@ -16,9 +17,13 @@ actor SocketIOConnection: EngineSessionHandler, AckWaiting {
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { session.unownedExecutor }
 
-    init(session: EngineSession, namespaces: Locked<[String: Namespace]>, configuration: SocketIOServer.Configuration, logger: Logger) {
+    init(
+        session: EngineSession, namespaces: Locked<[String: Namespace]>, gate: EventGate, configuration: SocketIOServer.Configuration,
+        logger: Logger
+    ) {
         self.session = session
         self.namespaces = namespaces
+        self.gate = gate
         self.configuration = configuration
         self.assembler = PacketAssembler(maxAttachments: configuration.maxAttachments)
         var logger = logger
@@ -84,9 +89,13 @@ actor SocketIOConnection: EngineSessionHandler, AckWaiting {
                     await self?.send(kind: .ack, namespace: socket.namespace, ackID: id, values: values)
                 }
             }
-            let handlers = registeredNamespace(packet.namespace)?.current
+            guard let handler = registeredNamespace(packet.namespace)?.current.events[event] else { return }
+            // A server that is stopping starts no handler: the event goes unanswered, as if the session had closed.
+            guard gate.enter() else { return }
+            let gate = self.gate
             Task {
-                if let handler = handlers?.events[event] { await handler(socket, values, ack) }
+                defer { gate.leave() }
+                await handler(socket, values, ack)
             }
         case .ack, .binaryAck:
             guard let id = packet.ackID, case .array(let values) = try packet.data?.reconstructed(with: attachments) ?? .array([]) else { return }

@@ -47,6 +47,7 @@ public final class SocketIOServer: Sendable {
     public let configuration: Configuration
     let logger: Logger
     private let namespaces: Locked<[String: Namespace]>
+    private let gate = EventGate()
     /// The Engine.IO server underneath, at the same path.
     public let engine: EngineIOServer
 
@@ -55,12 +56,15 @@ public final class SocketIOServer: Sendable {
         self.logger = logger
         let namespaces = Locked<[String: Namespace]>([:])
         self.namespaces = namespaces
+        let gate = self.gate
         self.engine = EngineIOServer(
             configuration: .init(
                 path: configuration.path, pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
                 maxPayload: configuration.maxPayload, maxBufferedBytes: configuration.maxBufferedBytes, allowOrigin: configuration.allowOrigin),
             logger: logger,
-            handler: { session in SocketIOConnection(session: session, namespaces: namespaces, configuration: configuration, logger: logger) })
+            handler: { session in
+                SocketIOConnection(session: session, namespaces: namespaces, gate: gate, configuration: configuration, logger: logger)
+            })
     }
 
     /// The namespace `name` (`/`, `/custom`, ...), created on first use.
@@ -75,6 +79,17 @@ public final class SocketIOServer: Sendable {
 
     /// Open Engine.IO sessions.
     public var sessionCount: Int { engine.sessionCount }
+
+    /// Stops the server gracefully: new sessions are refused (503), no new event handler starts, the handlers in
+    /// flight get up to `timeout` to finish (their acks go out), then every session's transport is closed with
+    /// `reason`: a WebSocket with 1001 (going away), a polling session by ending it, so that clients reconnect, to
+    /// another server or to this one restarted. Returns how many handlers were still running at the deadline.
+    public func drain(timeout: Duration, reason: String) async -> Int {
+        engine.refuseNewSessions()
+        let unfinished = await gate.drain(timeout: timeout)
+        await engine.closeAll(goingAway: reason)
+        return unfinished
+    }
 
     /// The middleware serving HTTP long-polling at `path`; add it to the router before any other.
     public func middleware<Context: RequestContext>(context: Context.Type = Context.self) -> EngineIOMiddleware<Context> {

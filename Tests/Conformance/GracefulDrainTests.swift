@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PladmedCore
+import PladmedServer
+import PladmedStorage
+import PladmedTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGTERM to a `pladmed serve` child while python-socketio 5.0.4 probes upload results in a loop: the server
+/// drains (the uploads in flight are acknowledged, the probe sessions are closed with 1001 and a reason) and exits
+/// 0; restarted on the same port and file, the probes reconnect by themselves and go on; nothing acknowledged is
+/// lost or stored twice.
+@Suite("Graceful drain")
+struct GracefulDrainTests {
+    /// A raw WebSocket probe session (scripts/close_reason.py) that reports the server's close frame.
+    final class CloseWatcher: @unchecked Sendable {
+        let process = Process()
+        let lines = Mutex<[String]>([])
+
+        init(port: Int, token: String) throws {
+            process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
+            process.arguments = [Repository.file("scripts/close_reason.py").path, String(port), token]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            let lines = self.lines
+            output.fileHandleForReading.readabilityHandler = { handle in
+                let chunk = handle.availableData
+                if chunk.isEmpty { handle.readabilityHandler = nil }
+                let text = String(decoding: chunk, as: UTF8.self)
+                lines.withLock { $0 += text.split(separator: "\n").map(String.init) }
+            }
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    /// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held.
+    static func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    @Test("SIGTERM during 5 upload loops: acknowledged results kept, sessions closed with 1001, probes reconnect after restart")
+    func drainDuringUploads() async throws {
+        let folder = TemporaryDirectory()
+        let environment = [
+            "PLADMED_SQLITE_PATH": folder.path("pladmed.sqlite"), "LOG_FILE": folder.path("pladmed.log"), "PLADMED_DRAIN_TIMEOUT": "5",
+        ]
+        let configuration = try ServerConfiguration(environment: environment)
+        let openStore = { @Sendable () async throws -> any Store in
+            let store = try PladmedApplication.openStore(configuration)
+            try await PladmedApplication.prepare(store, logger: Logger(label: "drain-test"), retrying: false)
+            return store
+        }
+        let tokens = TokenService(secret: "dev")
+        var probes: [Probe] = []
+        let owner: User
+        do {
+            let store = try await openStore()
+            owner = try await store.createUser(email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
+            _ = try await store.addCredits(1_000_000, to: owner.id)
+            for _ in 0..<6 { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
+        }
+        let server = try CrashTests.ServerProcess(environment: environment)
+        let port = server.port
+        let uploaders = try probes.prefix(5).enumerated().map { index, probe in
+            try CrashTests.Uploader(port: port, token: tokens.probeToken(for: probe), prefix: "p\(index)", reconnect: true)
+        }
+        let watcher = try CloseWatcher(port: port, token: tokens.probeToken(for: probes[5]))
+        #expect(try await Self.eventually(within: 20) {
+            uploaders.allSatisfy { $0.connected.withLock { $0 } } && watcher.lines.withLock { $0.contains("joined") }
+        })
+
+        let ownerUser = try #require(try await openStore().user(id: owner.id))
+        let ids = probes.prefix(5).map { "\"\($0.id.hex)\"" }.joined(separator: ",")
+        // Ten runs a minute for two hours: far more results paid for than the loops upload.
+        let format = DateFormatter()
+        format.dateFormat = "dd/MM/yyyy HH:mm"
+        format.timeZone = TimeZone(identifier: "UTC")
+        let stop = format.string(from: Date().addingTimeInterval(7200))
+        let body = #"{"probes":[\#(ids)],"params":{"cron":"* * * * *","stop_time":"\#(stop)","times_per_minute":10,"ips":["8.8.8.8"]},"result_format":"json"}"#
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        var headers = HTTPFields()
+        headers[HTTPField.Name("access_token")!] = tokens.userToken(for: ownerUser)
+        let created = try await client.post("/traceroute", headers: headers, body: ByteBuffer(string: body))
+        try await client.shutdown()
+        #expect(created.status == .created)
+        let acknowledgedCount = { uploaders.reduce(0) { $0 + $1.acknowledged.withLock { $0.count } } }
+        #expect(try await Self.eventually(within: 60) { acknowledgedCount() >= 50 })
+
+        // SIGTERM in the middle of the loops.
+        let start = ContinuousClock.now
+        let status = try await server.terminate()
+        let took = ContinuousClock.now - start
+        #expect(status == 0, "pladmed serve exited \(status) on SIGTERM")
+        #expect(took < .seconds(12), "the drain took \(took)")
+        #expect(try await Self.eventually(within: 5) { watcher.lines.withLock { $0.count >= 2 } })
+        let close = try JSONValue(parsing: watcher.lines.withLock { $0.last ?? "" })
+        #expect(close == .object(["code": .int(1001), "reason": .string("server shutting down")]))
+        let log = try String(contentsOfFile: folder.path("pladmed.log"), encoding: .utf8)
+        #expect(log.contains("stopping: probe sessions closed unfinished_handlers=0") || log.contains("unfinished_handlers=0"))
+        #expect(log.contains("stopped"))
+        let beforeRestart = acknowledgedCount()
+
+        // Restarted on the same port and file: the probes come back by themselves and go on uploading.
+        let restarted = try CrashTests.ServerProcess(environment: environment, port: port)
+        defer { restarted.kill() }
+        #expect(try await Self.eventually(within: 60) {
+            uploaders.allSatisfy { $0.connections.withLock { $0 } >= 2 } && acknowledgedCount() >= beforeRestart + 25
+        }, "probes reconnected: \(uploaders.map { $0.connections.withLock { $0 } }), acknowledged \(acknowledgedCount()) after \(beforeRestart)")
+        restarted.kill()
+
+        let acknowledged = uploaders.flatMap { $0.acknowledged.withLock { $0 } }
+        let store = try await openStore()
+        let codes = try await store.operations(owner: owner.id, includeResults: true).first?.results.map(\.uniqueCode) ?? []
+        #expect(Set(codes).count == codes.count, "a unique code was stored twice")
+        let missing = Set(acknowledged).subtracting(codes)
+        #expect(missing.isEmpty, "\(missing.count) acknowledged results were lost: \(missing.prefix(5))")
+    }
+}
