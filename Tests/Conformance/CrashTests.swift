@@ -95,6 +95,42 @@ struct CrashTests {
         }
     }
 
+    /// Opens (and prepares) a new connection to the store `environment` names.
+    static func storeOpener(_ environment: [String: String]) throws -> @Sendable () async throws -> any Store {
+        let configuration = try ServerConfiguration(environment: environment)
+        return {
+            let store = try PladmedApplication.openStore(configuration)
+            try await PladmedApplication.prepare(store, logger: Logger(label: "child-server-test"), retrying: false)
+            return store
+        }
+    }
+
+    /// An owner with a million credits and `count` probes of theirs.
+    static func seed(_ openStore: @Sendable () async throws -> any Store, probes count: Int) async throws -> (User, [Probe]) {
+        let store = try await openStore()
+        let owner = try await store.createUser(
+            email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
+        _ = try await store.addCredits(1_000_000, to: owner.id)
+        var probes: [Probe] = []
+        for _ in 0..<count { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
+        return (owner, probes)
+    }
+
+    /// `POST /traceroute` by `owner` on `probes` with `params`, through a server on `port`; returns its status.
+    static func traceroute(
+        port: Int, owner: User, probes: [Probe], params: String, openStore: @Sendable () async throws -> any Store
+    ) async throws -> HTTPResponse.Status {
+        let current = try #require(try await openStore().user(id: owner.id))
+        let body = #"{"probes":[\#(probes.map { "\"\($0.id.hex)\"" }.joined(separator: ","))],"params":\#(params),"result_format":"json"}"#
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        var headers = HTTPFields()
+        headers[HTTPField.Name("access_token")!] = TokenService(secret: "dev").userToken(for: current)
+        let created = try await client.post("/traceroute", headers: headers, body: ByteBuffer(string: body))
+        try await client.shutdown()
+        return created.status
+    }
+
     @Test("SIGKILL during 20 concurrent upload loops loses no acknowledged result and stores none twice", arguments: StoreKind.allCases)
     func killDuringUploads(_ kind: StoreKind) async throws {
         let folder = TemporaryDirectory()
@@ -104,23 +140,11 @@ struct CrashTests {
         let environment = if let secantus { ["DATABASE": "mongo", "MONGODB_URI": secantus.uri()] } else {
             ["PLADMED_SQLITE_PATH": folder.path("pladmed.sqlite")]
         }
-        let configuration = try ServerConfiguration(environment: environment)
-        let openStore = { @Sendable () async throws -> any Store in
-            let store = try PladmedApplication.openStore(configuration)
-            try await PladmedApplication.prepare(store, logger: Logger(label: "crash-test"), retrying: false)
-            return store
-        }
+        let openStore = try Self.storeOpener(environment)
         // SecantusDB rewrites the whole operation document on each push: fewer results make the point there.
         let (target, minimum) = kind == .sqlite ? (300, 20) : (60, 10)
         let tokens = TokenService(secret: "dev")
-        var probes: [Probe] = []
-        let owner: User
-        do {
-            let store = try await openStore()
-            owner = try await store.createUser(email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
-            _ = try await store.addCredits(1_000_000, to: owner.id)
-            for _ in 0..<20 { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
-        }
+        let (owner, probes) = try await Self.seed(openStore, probes: 20)
         let server = try ServerProcess(environment: environment)
         let uploaders = try probes.enumerated().map { index, probe in
             try Uploader(port: server.port, token: tokens.probeToken(for: probe), prefix: "p\(index)")
@@ -132,15 +156,8 @@ struct CrashTests {
         try await Task.sleep(for: .milliseconds(300))
 
         // One traceroute to all 20 probes starts the upload loops.
-        let ownerUser = try #require(try await openStore().user(id: owner.id))
-        let body = #"{"probes":[\#(probes.map { "\"\($0.id.hex)\"" }.joined(separator: ",")) ],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]},"result_format":"json"}"#
-        let client = TestClient(host: "127.0.0.1", port: server.port)
-        client.connect()
-        var headers = HTTPFields()
-        headers[HTTPField.Name("access_token")!] = tokens.userToken(for: ownerUser)
-        let created = try await client.post("/traceroute", headers: headers, body: ByteBuffer(string: body))
-        try await client.shutdown()
-        #expect(created.status == .created)
+        let params = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["8.8.8.8"]}"#
+        #expect(try await Self.traceroute(port: server.port, owner: owner, probes: probes, params: params, openStore: openStore) == .created)
 
         // Let the loops run until a few hundred results are acknowledged (at most 60 s on a loaded machine),
         // then kill the server mid-flight.

@@ -1,8 +1,5 @@
 import Foundation
-import HTTPTypes
-import HummingbirdTesting
 import Logging
-import NIOCore
 import PladmedCore
 import PladmedServer
 import PladmedStorage
@@ -61,21 +58,9 @@ struct GracefulDrainTests {
         let environment = [
             "PLADMED_SQLITE_PATH": folder.path("pladmed.sqlite"), "LOG_FILE": folder.path("pladmed.log"), "PLADMED_DRAIN_TIMEOUT": "5",
         ]
-        let configuration = try ServerConfiguration(environment: environment)
-        let openStore = { @Sendable () async throws -> any Store in
-            let store = try PladmedApplication.openStore(configuration)
-            try await PladmedApplication.prepare(store, logger: Logger(label: "drain-test"), retrying: false)
-            return store
-        }
+        let openStore = try CrashTests.storeOpener(environment)
         let tokens = TokenService(secret: "dev")
-        var probes: [Probe] = []
-        let owner: User
-        do {
-            let store = try await openStore()
-            owner = try await store.createUser(email: "owner@example.com", passwordHash: PasswordHasher(rounds: 1000).hash("Secure_Pass1"), isSuperuser: false)
-            _ = try await store.addCredits(1_000_000, to: owner.id)
-            for _ in 0..<6 { probes.append(try await store.createProbe(owner: owner.id, location: Location(latitude: 0, longitude: 0))) }
-        }
+        let (owner, probes) = try await CrashTests.seed(openStore, probes: 6)
         let server = try CrashTests.ServerProcess(environment: environment)
         let port = server.port
         let uploaders = try probes.prefix(5).enumerated().map { index, probe in
@@ -86,21 +71,13 @@ struct GracefulDrainTests {
             uploaders.allSatisfy { $0.connected.withLock { $0 } } && watcher.lines.withLock { $0.contains("joined") }
         })
 
-        let ownerUser = try #require(try await openStore().user(id: owner.id))
-        let ids = probes.prefix(5).map { "\"\($0.id.hex)\"" }.joined(separator: ",")
         // Ten runs a minute for two hours: far more results paid for than the loops upload.
         let format = DateFormatter()
         format.dateFormat = "dd/MM/yyyy HH:mm"
         format.timeZone = TimeZone(identifier: "UTC")
         let stop = format.string(from: Date().addingTimeInterval(7200))
-        let body = #"{"probes":[\#(ids)],"params":{"cron":"* * * * *","stop_time":"\#(stop)","times_per_minute":10,"ips":["8.8.8.8"]},"result_format":"json"}"#
-        let client = TestClient(host: "127.0.0.1", port: port)
-        client.connect()
-        var headers = HTTPFields()
-        headers[HTTPField.Name("access_token")!] = tokens.userToken(for: ownerUser)
-        let created = try await client.post("/traceroute", headers: headers, body: ByteBuffer(string: body))
-        try await client.shutdown()
-        #expect(created.status == .created)
+        let params = #"{"cron":"* * * * *","stop_time":"\#(stop)","times_per_minute":10,"ips":["8.8.8.8"]}"#
+        #expect(try await CrashTests.traceroute(port: port, owner: owner, probes: Array(probes.prefix(5)), params: params, openStore: openStore) == .created)
         let acknowledgedCount = { uploaders.reduce(0) { $0 + $1.acknowledged.withLock { $0.count } } }
         #expect(try await Self.eventually(within: 60) { acknowledgedCount() >= 50 })
 
