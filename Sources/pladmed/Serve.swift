@@ -14,7 +14,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.resolve()
         try configuration.validate()
-        let logger = try makeLogger(configuration)
+        let (logger, sinks) = try makeLogger(configuration)
+        defer { for sink in sinks { sink.flush() } }
         logger.info("pladmed \(PladmedVersion.current) starting")
         if configuration.secretKey == ServerConfiguration.developmentSecret {
             logger.warning("SECRET_KEY is not set: signing tokens with the development secret")
@@ -35,24 +36,19 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    private func makeLogger(_ configuration: ServerConfiguration) throws -> Logger {
+    /// The logger of `configuration` (text or JSON lines, on standard error and in `LOG_FILE`), and the sinks to
+    /// flush at exit.
+    private func makeLogger(_ configuration: ServerConfiguration) throws -> (Logger, [LogSink]) {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let sinks = [LogSink.standardError] + (try configuration.logFile.map { [try LogSink(appendingTo: $0)] } ?? [])
         let json = configuration.logFormat == .json
-        let file: (@Sendable (String) -> any LogHandler)? = try configuration.logFile.map { path in
-            if json {
-                let sink = try JSONLogHandler.Sink(appendingTo: path)
-                return { label in JSONLogHandler(label: label, sink: sink) }
-            }
-            let factory = try FileLogHandler.factory(path: path)
-            return { label in factory(label) }
-        }
         var logger = Logger(label: "pladmed") { label in
-            let standardError: any LogHandler =
-                json ? JSONLogHandler(label: label, sink: .standardError) : StreamLogHandler.standardError(label: label)
-            guard let file else { return standardError }
-            return MultiplexLogHandler([standardError, file(label)])
+            let handlers: [any LogHandler] = sinks.map { sink -> any LogHandler in
+                json ? JSONLogHandler(label: label, sink: sink) : TextLogHandler(label: label, sink: sink)
+            }
+            return handlers.count == 1 ? handlers[0] : MultiplexLogHandler(handlers)
         }
         logger.logLevel = level
-        return logger
+        return (logger, sinks)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import PladmedCore
 @testable import PladmedServer
 @testable import SocketIO
+import PladmedTestSupport
 import Testing
 
 /// The pure parts of operating a server: JSON log lines, request ids, the configuration listing, the drain gate.
@@ -25,8 +26,30 @@ struct OperatingUnitTests {
         #expect(try JSONValue(parsing: Data(JSONLogHandler.line(time: Date(), level: .info, label: "l", message: "m", metadata: [:])))["metadata"] == nil)
     }
 
-    @Test("a client's X-Request-Id is kept only when it is 1 to 128 token characters")
+    @Test("text lines keep swift-log's StreamLogHandler layout; a warning is written at once with what waited before it")
+    func textLinesAndSink() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.path("log.txt")
+        let sink = try LogSink(appendingTo: path)
+        var handler = TextLogHandler(label: "pladmed", sink: sink)
+        handler[metadataKey: "b"] = "2"
+        handler.log(event: LogEvent(level: .info, message: "hello", metadata: ["a": "1"], source: "Mod", file: #file, function: #function, line: #line))
+        handler.log(event: LogEvent(level: .warning, message: "careful", metadata: nil, source: "Mod", file: #file, function: #function, line: #line))
+        let written = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(written.count == 2)
+        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 info pladmed: a=1 b=2 \[Mod\] hello$/#
+        #expect(written.first?.wholeMatch(of: pattern) != nil, "\(written.first ?? "")")
+        #expect(written.last?.hasSuffix(" warning pladmed: b=2 [Mod] careful") == true)
+        handler.log(event: LogEvent(level: .debug, message: "quiet", metadata: nil, source: "Mod", file: #file, function: #function, line: #line))
+        sink.flush()
+        #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 3)
+    }
+
+    @Test("a client's X-Request-Id is kept only when it is 1 to 128 token characters; durations print as milliseconds")
     func requestIDRule() {
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(412)) == "0.412")
+        #expect(AccessLogMiddleware.milliseconds(.microseconds(12_005)) == "12.005")
+        #expect(AccessLogMiddleware.milliseconds(.seconds(2)) == "2000.000")
         #expect(AccessLogMiddleware.acceptable("abc-DEF_1.2:3") == "abc-DEF_1.2:3")
         #expect(AccessLogMiddleware.acceptable(String(repeating: "a", count: 128)) != nil)
         for refused in ["", String(repeating: "a", count: 129), "a b", "é", "a\nb", "<script>"] {

@@ -4,7 +4,7 @@ import Logging
 
 /// First on the router: gives each request an id (the client's `X-Request-Id` when it is a short token, else
 /// Hummingbird's), puts it in the request's log metadata (`request_id`) and in the answer's `X-Request-Id`, logs
-/// one line per request, and counts it in ``PladmedMetrics`` under its route.
+/// one line per request (`GET /probes 200 0.412 ms`), and counts it in ``PladmedMetrics`` under its route.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = PladmedRequestContext
     let metrics: PladmedMetrics
@@ -20,6 +20,8 @@ struct AccessLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let id = request.headers[Self.requestIDHeader].flatMap(Self.acceptable) ?? context.id
         var context = context
+        // One id per line: Hummingbird's own goes, as `request_id` carries it (or the client's).
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(id)
         let status: Int
         do {
@@ -40,10 +42,14 @@ struct AccessLogMiddleware: RouterMiddleware {
         let path = request.uri.path
         let method = request.method.rawValue
         metrics.request(method: Self.methods.contains(method) ? method : "other", route: route(path), status: status, duration: duration)
-        context.logger.info("request", metadata: [
-            "method": "\(method)", "path": "\(path)", "status": "\(status)",
-            "duration_ms": "\(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)",
-        ])
+        context.logger.info("\(method) \(path) \(status) \(Self.milliseconds(duration)) ms")
+    }
+
+    /// `duration` in milliseconds with three decimals, formatted without floating point.
+    static func milliseconds(_ duration: Duration) -> String {
+        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let fraction = String(microseconds % 1000)
+        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// The route label of `path`: a known route, the Socket.IO path, `/docs/{file}`, or `other`.

@@ -21,7 +21,7 @@ final class RouteTable: Sendable {
 
     /// Records that `path` serves `method` (for routes registered on the router directly).
     func record(_ method: HTTPRequest.Method, _ path: String) {
-        routes.withLock { $0[path, default: []].insert(method) }
+        routes.withLock { _ = $0[path, default: []].insert(method) }
     }
 
     /// A transport that forwards every registration to `transport` and records it in `table`.

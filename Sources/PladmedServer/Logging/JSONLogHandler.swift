@@ -4,42 +4,15 @@ import Logging
 import PladmedCore
 
 /// A log handler writing one JSON object per line (`LOG_FORMAT=json`):
-/// `{"time", "level", "label", "message", "metadata"}`, the time in ISO 8601 UTC with milliseconds.
+/// `{"time", "level", "label", "message", "metadata"}`, the time in ISO 8601 UTC with milliseconds, to a ``LogSink``.
 public struct JSONLogHandler: LogHandler {
-    /// Where lines go: standard error or a file, written whole under one lock.
-    public final class Sink: Sendable {
-        private let handle: Mutex<FileHandle>
-
-        /// A sink writing to `handle`.
-        public init(_ handle: FileHandle) {
-            self.handle = Mutex(handle)
-        }
-
-        /// A sink appending to the file at `path`, created if missing (`LOG_FILE`).
-        public convenience init(appendingTo path: String) throws {
-            if !FileManager.default.fileExists(atPath: path) && !FileManager.default.createFile(atPath: path, contents: nil) {
-                throw ConfigurationError("LOG_FILE: cannot create \(path)")
-            }
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw ConfigurationError("LOG_FILE: cannot open \(path)") }
-            handle.seekToEndOfFile()
-            self.init(handle)
-        }
-
-        /// Standard error.
-        public static let standardError = Sink(FileHandle.standardError)
-
-        func write(_ line: [UInt8]) {
-            handle.withLock { $0.write(Data(line)) }
-        }
-    }
-
     private let label: String
-    private let sink: Sink
+    private let sink: LogSink
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
 
     /// A handler labelled `label` writing to `sink`.
-    public init(label: String, sink: Sink) {
+    public init(label: String, sink: LogSink) {
         self.label = label
         self.sink = sink
     }
@@ -52,8 +25,9 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        sink.write(Self.line(
-            time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged))
+        sink.write(
+            Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged),
+            urgent: event.level >= .warning)
     }
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
