@@ -12,14 +12,15 @@ run: prerequisites
 	PORT=$(PORT) PLADMED_SWAGGER_UI_DIR=$(CURDIR)/.build/swagger-ui $$($(SWIFT) build --show-bin-path)/pladmed serve
 
 # The live peers, Schemathesis and the operating tools (Prometheus, Chromium, chronyd) run after the rest, on their
-# own: each is whole servers' worth of load on this 2-core machine. The official protocol suites run last and alone, as their timing (300/200 ms heartbeats, one
-# message read per event) wants an idle machine.
+# own: each is whole servers' worth of load on this 2-core machine. The official protocol suites run alone, before
+# the operating tools (a Chromium winding down is load too), as their timing (300/200 ms heartbeats, one message
+# read per event) wants an idle machine.
 test: venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest --skip 'LivePeer|Schemathesis|OperatingTools'
 	$(SWIFT) test --skip-build --disable-xctest --filter 'LivePeerOriginal|Schemathesis'
-	$(SWIFT) test --skip-build --disable-xctest --filter 'OperatingTools'
 	$(SWIFT) test --skip-build --disable-xctest --filter 'LivePeerProtocolSuites'
+	$(SWIFT) test --skip-build --disable-xctest --filter 'OperatingTools'
 	$(MAKE) tsan
 
 build: prerequisites
