@@ -9,7 +9,7 @@ final class RESPChannelHandler: ChannelDuplexHandler {
 
     /// Encoded commands, and the promise of each one's reply (`nil` for commands answered by a push, such as
     /// SUBSCRIBE in RESP3).
-    struct Request {
+    struct Request: Sendable {
         var bytes: ByteBuffer
         var replies: [EventLoopPromise<RESPValue>?]
     }

@@ -20,12 +20,12 @@ public final class RedisConnection: Sendable {
                 .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    channel.eventLoop.makeCompletedFuture(withResultOf: {
                         if let sslContext {
                             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: url.host))
                         }
                         try channel.pipeline.syncOperations.addHandler(RESPChannelHandler(decoder: decoder, onPush: onPush))
-                    }
+                    })
                 }
                 .connect(host: url.host, port: url.port).get()
         } catch {
@@ -74,7 +74,7 @@ public final class RedisConnection: Sendable {
     public func sendWithoutReply(_ command: [String]) async throws {
         var bytes = channel.allocator.buffer(capacity: 64)
         Self.encode(command, into: &bytes)
-        try await channel.writeAndFlush(RESPChannelHandler.Request(bytes: bytes, replies: [nil]))
+        try await channel.writeAndFlush(RESPChannelHandler.Request(bytes: bytes, replies: [nil])).get()
     }
 
     /// Closes the connection; waiting commands fail with ``RedisError/connectionClosed``.

@@ -55,7 +55,8 @@ public final class RedisServer: @unchecked Sendable {
         if process.isRunning { stop() }
     }
 
-    static func freePort() throws -> Int {
+    /// A port nothing listens on now.
+    public static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Oracle.Failure(description: "socket() failed") }
         defer { close(socket) }
