@@ -62,6 +62,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Warts", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
+        .target(
+            name: "Redis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CTimex"),
         .target(
             name: "PladmedCore",
@@ -150,6 +162,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO", "PladmedConformance", "CLibMongoC",
+                "Redis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],

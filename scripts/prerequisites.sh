@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2)
+APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2 redis-server)
 # The official Engine.IO / Socket.IO protocol suites' runner (../shared/peers/socketio-protocol-suites), as its
 # README installs them: without recommended packages.
 APT_BARE_PACKAGES=(mocha chai node-ws node-fetch)
