@@ -41,11 +41,9 @@ struct Serve: AsyncParsableCommand {
     private func makeLogger(_ configuration: ServerConfiguration) throws -> (Logger, [LogSink]) {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let sinks = [LogSink.standardError] + (try configuration.logFile.map { [try LogSink(appendingTo: $0)] } ?? [])
-        let json = configuration.logFormat == .json
+        let format = configuration.logFormat
         var logger = Logger(label: "pladmed") { label in
-            let handlers: [any LogHandler] = sinks.map { sink -> any LogHandler in
-                json ? JSONLogHandler(label: label, sink: sink) : TextLogHandler(label: label, sink: sink)
-            }
+            let handlers: [any LogHandler] = sinks.map { LineLogHandler(label: label, sink: $0, format: format) }
             return handlers.count == 1 ? handlers[0] : MultiplexLogHandler(handlers)
         }
         logger.logLevel = level

@@ -40,7 +40,7 @@ final class OriginalBackend: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: launcher.path) else {
             throw Oracle.Failure(description: "the original backend is not at \(launcher.path)")
         }
-        let port = try Self.freePort(), controlPort = try Self.freePort()
+        let port = try LoopbackPort.free(), controlPort = try LoopbackPort.free()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-original-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         process.executableURL = python
@@ -89,22 +89,5 @@ final class OriginalBackend: @unchecked Sendable {
     private static func createFile(_ url: URL) -> URL {
         FileManager.default.createFile(atPath: url.path, contents: nil)
         return url
-    }
-
-    /// A port nothing listens on now: bound to 127.0.0.1:0, read back and released.
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Oracle.Failure(description: "socket() failed") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw Oracle.Failure(description: "no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

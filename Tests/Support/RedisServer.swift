@@ -16,7 +16,7 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Starts a server; `arguments` are more of redis-server's options (`--requirepass`, ...).
     public init(port: Int? = nil, arguments: [String] = []) throws {
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? LoopbackPort.free()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--protected-mode", "no", "--daemonize", "no", "--dir", FileManager.default.temporaryDirectory.path] + arguments
@@ -53,21 +53,5 @@ public final class RedisServer: @unchecked Sendable {
 
     deinit {
         if process.isRunning { stop() }
-    }
-
-    /// A port nothing listens on now.
-    public static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Oracle.Failure(description: "socket() failed") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw Oracle.Failure(description: "bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

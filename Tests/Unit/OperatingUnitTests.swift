@@ -11,7 +11,7 @@ import Testing
 struct OperatingUnitTests {
     @Test("LOG_FORMAT=json writes one object per line with time, level, label, message and nested metadata")
     func jsonLogLine() throws {
-        let line = JSONLogHandler.line(
+        let line = LineLogHandler.jsonLine(
             time: Date(timeIntervalSince1970: 1_800_000_000.25), level: .warning, label: "pladmed", message: "a \"quoted\"\nmessage",
             metadata: ["request_id": "abc", "list": .array(["x", .stringConvertible(3)]), "map": .dictionary(["k": "v"])])
         #expect(line.last == UInt8(ascii: "\n"))
@@ -23,7 +23,7 @@ struct OperatingUnitTests {
         #expect(value["metadata"] == .object([
             "request_id": .string("abc"), "list": .array([.string("x"), .string("3")]), "map": .object(["k": .string("v")]),
         ]))
-        #expect(try JSONValue(parsing: Data(JSONLogHandler.line(time: Date(), level: .info, label: "l", message: "m", metadata: [:])))["metadata"] == nil)
+        #expect(try JSONValue(parsing: Data(LineLogHandler.jsonLine(time: Date(), level: .info, label: "l", message: "m", metadata: [:])))["metadata"] == nil)
     }
 
     @Test("text lines keep swift-log's StreamLogHandler layout; a warning is written at once with what waited before it")
@@ -31,7 +31,7 @@ struct OperatingUnitTests {
         let folder = TemporaryDirectory()
         let path = folder.path("log.txt")
         let sink = try LogSink(appendingTo: path)
-        var handler = TextLogHandler(label: "pladmed", sink: sink)
+        var handler = LineLogHandler(label: "pladmed", sink: sink, format: .text)
         handler[metadataKey: "b"] = "2"
         handler.log(event: LogEvent(level: .info, message: "hello", metadata: ["a": "1"], source: "Mod", file: #file, function: #function, line: #line))
         handler.log(event: LogEvent(level: .warning, message: "careful", metadata: nil, source: "Mod", file: #file, function: #function, line: #line))
