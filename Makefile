@@ -5,21 +5,22 @@ SWIFT ?= swift
 PORT ?= 5000
 COMPOSE ?= docker compose
 
-.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-compare bench-socketio tsan conformance start stop logs debug clean
+.PHONY: run test build release fmt prerequisites venv bench-warts bench-ingest bench-compare bench-cluster bench-socketio tsan conformance start stop logs debug clean
 
 run: prerequisites
 	$(SWIFT) build --product pladmed
 	PORT=$(PORT) PLADMED_SWAGGER_UI_DIR=$(CURDIR)/.build/swagger-ui $$($(SWIFT) build --show-bin-path)/pladmed serve
 
-# The live peers, Schemathesis and the operating tools (Prometheus, Chromium, chronyd) run after the rest, on their
-# own: each is whole servers' worth of load on this 2-core machine. The official protocol suites run alone, before
-# the operating tools (a Chromium winding down is load too), as their timing (300/200 ms heartbeats, one message
-# read per event) wants an idle machine.
+# The live peers, Schemathesis, the cluster (Redis, SecantusDB, three servers, nginx, probes) and the operating tools
+# (Prometheus, Chromium, chronyd) run after the rest, on their own: each is whole servers' worth of load on this
+# 2-core machine. The official protocol suites run alone, before the cluster and the operating tools (a Chromium
+# winding down is load too), as their timing (300/200 ms heartbeats, one message read per event) wants an idle machine.
 test: venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest --skip 'LivePeer|Schemathesis|OperatingTools'
+	$(SWIFT) test --skip-build --disable-xctest --skip 'LivePeer|Schemathesis|OperatingTools|ClusterTests'
 	$(SWIFT) test --skip-build --disable-xctest --filter 'LivePeerOriginal|Schemathesis'
 	$(SWIFT) test --skip-build --disable-xctest --filter 'LivePeerProtocolSuites'
+	$(SWIFT) test --skip-build --disable-xctest --filter 'ClusterTests'
 	$(SWIFT) test --skip-build --disable-xctest --filter 'OperatingTools'
 	$(MAKE) tsan
 
@@ -45,7 +46,7 @@ bench-ingest: venv
 tsan: venv
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS="suppressions=$(CURDIR)/.tsan-suppressions exitcode=66" \
-		$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry'
+		$(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan --filter 'SocketIO|ProbeFlow|ProbeRegistry|ClusterProbeHub'
 
 # The conformance suite against a running backend (development mode: the run wipes it), e.g.
 #   make conformance URL=http://localhost:5000 SUPERUSER_CMD='.build/debug/pladmed superuser create {email} {password}'
@@ -64,6 +65,13 @@ bench-compare: venv
 	$(SWIFT) build -c release --product socketio-echo
 	$(SWIFT) build -c release --product pladmed-bench
 	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench compare --root $(CURDIR)
+
+# Three instances joined by Redis beside a single one, all on one SecantusDB (release): dispatch within and across
+# instances, results/s, and 3 x 5,000 idle probes with each instance's memory (README, "Several instances").
+bench-cluster: venv
+	$(SWIFT) build -c release --product pladmed
+	$(SWIFT) build -c release --product pladmed-bench
+	$$($(SWIFT) build -c release --show-bin-path)/pladmed-bench cluster --root $(CURDIR)
 
 bench-socketio: prerequisites
 	$(SWIFT) build -c release --product pladmed-bench
@@ -86,10 +94,10 @@ stop:
 	$(COMPOSE) down
 
 logs:
-	$(COMPOSE) logs -f server
+	$(COMPOSE) logs -f server1 server2 server3 nginx
 
 debug:
-	LOG_LEVEL=debug $(COMPOSE) up --build server
+	LOG_LEVEL=debug $(COMPOSE) up --build server1 server2 server3 nginx
 
 clean:
 	rm -rf .build .venv

@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "PladmedServer",
             dependencies: [
-                "PladmedAPI", "PladmedCore", "PladmedStorage", "SocketIO", "Warts", "CTimex",
+                "PladmedAPI", "PladmedCore", "PladmedStorage", "SocketIO", "Warts", "CTimex", "Redis",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "pladmed",
             dependencies: [
-                "PladmedServer", "PladmedCore", "PladmedStorage", "Warts",
+                "PladmedServer", "PladmedCore", "PladmedStorage", "Warts", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -162,7 +162,7 @@ let package = Package(
             name: "Unit",
             dependencies: [
                 "PladmedCore", "PladmedStorage", "PladmedServer", "PladmedTestSupport", "Warts", "SocketIO", "PladmedConformance", "CLibMongoC",
-                "Redis",
+                "Redis", .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2 redis-server)
+APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2 redis-server nginx)
 # The official Engine.IO / Socket.IO protocol suites' runner (../shared/peers/socketio-protocol-suites), as its
 # README installs them: without recommended packages.
 APT_BARE_PACKAGES=(mocha chai node-ws node-fetch)
@@ -28,8 +28,8 @@ install() {
     [ ${#missing[@]} -gt 0 ] || return 0
     echo "installing Debian packages: ${missing[*]}"
     [ -n "$updated" ] || { $sudo apt-get update -qq; updated=1; }
-    # Packages must not start their services (chronyd would steer the clock from public servers): without a
-    # policy-rc.d already in place, one refuses every start for the time of the install.
+    # Packages must not start their services (chronyd would steer the clock from public servers, nginx would take
+    # port 80): without a policy-rc.d already in place, one refuses every start for the time of the install.
     local policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         policy=/usr/sbin/policy-rc.d

@@ -1,11 +1,13 @@
 """A probe that uploads results in a loop: connects with TOKEN, waits for a traceroute job, then uploads
-WARTS with unique codes PREFIX-0, PREFIX-1, ... and prints each acknowledged code on its own line ("acked CODE"),
-and "connected" / "disconnected" as the connection comes and goes.
+WARTS with unique codes PREFIX-0, PREFIX-1, ... to the operation of the last job, and prints each acknowledged code
+on its own line ("acked CODE"), each job ("job OPERATION_ID"), and "connected SID" / "disconnected" as the connection
+comes and goes.
 
 Without --reconnect it stops when the server goes away. With --reconnect it reconnects (python-socketio's own
-reconnection, as probes use it) and goes on, retrying a code that got no answer.
+reconnection, as probes use it) and goes on, retrying a code that got no answer. It connects over WebSocket only,
+or with --polling as python-socketio does by default: long-polling first, then the upgrade to WebSocket.
 
-Usage: python probe_uploader.py PORT TOKEN WARTS PREFIX [--reconnect]
+Usage: python probe_uploader.py PORT TOKEN WARTS PREFIX [--reconnect] [--polling]
 """
 import os
 import sys
@@ -13,8 +15,9 @@ import threading
 
 import socketio
 
-arguments = [a for a in sys.argv[1:] if a != "--reconnect"]
+arguments = [a for a in sys.argv[1:] if a not in ("--reconnect", "--polling")]
 reconnect = "--reconnect" in sys.argv[1:]
+transports = ["polling", "websocket"] if "--polling" in sys.argv[1:] else ["websocket"]
 port, token, path, prefix = arguments
 content = open(path, "rb").read()
 client = socketio.Client(reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1, randomization_factor=0)
@@ -26,12 +29,13 @@ operation = {}
 @client.on("traceroute")
 def on_job(data):
     operation["id"] = data["_id"]
+    print(f"job {data['_id']}", flush=True)
     job.set()
 
 
 @client.event
 def connect():
-    print("connected", flush=True)
+    print(f"connected {client.eio.sid}", flush=True)
     ready.set()
 
 
@@ -42,7 +46,7 @@ def disconnect():
 
 
 client.connect(f"http://127.0.0.1:{port}?token={token}", headers={"total_credits": "100000", "in_use_credits": "0"},
-               transports=["websocket"])
+               transports=transports)
 job.wait(30)
 n = 0
 while True:

@@ -26,6 +26,12 @@ final class RESPChannelHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
+        // Written after the connection closed: no reply will come, and channelInactive has failed the others.
+        guard context.channel.isActive else {
+            for reply in request.replies { reply?.fail(RedisError.connectionClosed) }
+            promise?.fail(RedisError.connectionClosed)
+            return
+        }
         for reply in request.replies { if let reply { waiting.append(reply) } }
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }

@@ -61,7 +61,10 @@ public final class RedisConnection: Sendable {
         let promises = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         var bytes = channel.allocator.buffer(capacity: 64 * commands.count)
         for command in commands { Self.encode(command, into: &bytes) }
-        channel.writeAndFlush(RESPChannelHandler.Request(bytes: bytes, replies: promises), promise: nil)
+        // A write that fails before it reaches the handler (the connection's pipeline is gone) fails the replies too.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in for promise in promises { promise.fail(RedisError.connectionClosed) } }
+        channel.writeAndFlush(RESPChannelHandler.Request(bytes: bytes, replies: promises), promise: written)
         var results: [Result<RESPValue, RedisError>] = []
         for promise in promises {
             let value = try await promise.futureResult.get()

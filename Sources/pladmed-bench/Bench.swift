@@ -11,7 +11,8 @@ import Glibc
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pladmed-bench", abstract: "Performance figures for pladmed.", subcommands: [
-            WartsBench.self, IngestBench.self, HTTPBench.self, DispatchBench.self, CompareBench.self, SocketIOBench.self, SocketIOBenchServer.self,
+            WartsBench.self, IngestBench.self, HTTPBench.self, DispatchBench.self, CompareBench.self, ClusterBench.self, SocketIOBench.self,
+            SocketIOBenchServer.self,
         ])
 }
 

@@ -40,11 +40,13 @@ enum Scenarios {
     }
 
     /// `samples` one-destination pings to one connected probe, one at a time: the time from sending the POST to
-    /// the job's arrival at the probe.
-    static func dispatch(_ backend: RemoteBackend, samples: Int) async throws -> DispatchFigure {
+    /// the job's arrival at the probe. The probe connects through `probesThrough` (another instance of a cluster), or
+    /// through `backend`.
+    static func dispatch(_ backend: RemoteBackend, probesThrough: RemoteBackend? = nil, samples: Int) async throws -> DispatchFigure {
+        let probeSide = probesThrough ?? backend
         let account = try await backend.account(credits: Double(samples) * 10)
         let probe = try await backend.probes(1, token: account.token)[0]
-        let client = try await backend.connect(probeToken: probe.token)
+        let client = try await probeSide.connect(probeToken: probe.token)
         defer { Task { await client.disconnect() } }
         let body = #"{"probes":["\#(probe.id)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["192.0.2.1"]}}"#
         // The POSTs share a kept-alive connection, as a browser's would: the time is the server's and the network's,
@@ -55,7 +57,7 @@ enum Scenarios {
                 let sent = ContinuousClock.now
                 let answer = try await backend.call(on: session, "POST", "/ping", body, token: account.token)
                 guard answer.status == 201, let id = answer.json?["_id"]?.string else { throw BenchError("POST /ping answered \(answer.status)") }
-                let arrived = await backend.arrivals.arrival(of: id)
+                let arrived = await probeSide.arrivals.arrival(of: id)
                 let latency = arrived - sent
                 latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
             }
@@ -80,21 +82,24 @@ enum Scenarios {
     }
 
     /// One traceroute to `probes` connected probes, paying for `results` runs on each; then every probe uploads
-    /// `results` warts files, each acknowledged before the next, all probes at once, until `deadline` has passed.
+    /// `results` warts files, each acknowledged before the next, all probes at once, until `deadline` has passed. The
+    /// probes connect through the backends of `probesThrough` in turn (the instances of a cluster), or through `backend`.
     static func ingest(
-        _ backend: RemoteBackend, probes count: Int, results: Int, warts: [UInt8], deadline: Duration = .seconds(3600)
+        _ backend: RemoteBackend, probesThrough: [RemoteBackend] = [], probes count: Int, results: Int, warts: [UInt8],
+        deadline: Duration = .seconds(3600)
     ) async throws -> IngestFigure {
+        let sides = probesThrough.isEmpty ? [backend] : probesThrough
         let account = try await backend.account(credits: Double(count * results) * 15 + 100)
         let probes = try await backend.probes(count, token: account.token)
         var clients: [SocketIOClient] = []
-        for probe in probes { clients.append(try await backend.connect(probeToken: probe.token)) }
+        for (index, probe) in probes.enumerated() { clients.append(try await sides[index % sides.count].connect(probeToken: probe.token)) }
         defer { for client in clients { Task { await client.disconnect() } } }
         let list = probes.map { "\"\($0.id)\"" }.joined(separator: ",")
         let answer = try await backend.call("POST", "/traceroute", """
             {"probes":[\(list)],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":\(results),"ips":["192.0.2.1"]},"result_format":"json"}
             """, token: account.token)
         guard answer.status == 201, let operation = answer.json?["_id"]?.string else { throw BenchError("POST /traceroute answered \(answer.status)") }
-        _ = await backend.arrivals.arrival(of: operation)
+        for side in sides.prefix(count) { _ = await side.arrivals.arrival(of: operation) }
         let started = ContinuousClock.now
         // A slow backend stops uploading at the deadline: its rate is what it acknowledged until then.
         let stop = started + deadline

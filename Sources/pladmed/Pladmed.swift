@@ -48,6 +48,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "Read the token signing secret from this file instead of SECRET_KEY.")
     var secretKeyFile: String?
 
+    @Option(help: "Join the instances sharing this Redis (cluster mode; needs --database mongo) (env REDIS_URL).")
+    var redisURL: String?
+
     @Flag(help: "Run as a production server (env PLADMED_ENV=production or FLASK_ENV=production).")
     var production = false
 
@@ -58,6 +61,7 @@ struct ConfigurationOptions: ParsableArguments {
         if let database { environment["DATABASE"] = database }
         if let sqlitePath { environment["PLADMED_SQLITE_PATH"] = sqlitePath }
         if let logFile { environment["LOG_FILE"] = logFile }
+        if let redisURL { environment["REDIS_URL"] = redisURL }
         if production { environment["PLADMED_ENV"] = "production" }
         if let secretKeyFile {
             let secret = try String(contentsOfFile: secretKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

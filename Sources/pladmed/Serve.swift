@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import PladmedCore
 import PladmedServer
+import Redis
 
 /// `pladmed serve`: the HTTP server.
 struct Serve: AsyncParsableCommand {
@@ -29,8 +30,14 @@ struct Serve: AsyncParsableCommand {
         let preparing = Task { try await PladmedApplication.prepare(store, logger: logger, retrying: true) }
         defer { preparing.cancel() }
         let drain = ServerDrain(timeout: .milliseconds(Int64(configuration.drainTimeout * 1000)), logger: logger)
+        let cluster = try configuration.redisURL.map { url in
+            ClusterProbeHub(
+                url: try RedisURL(url), name: configuration.instanceName, ttl: .milliseconds(Int64(configuration.clusterTTL * 1000)),
+                logger: logger)
+        }
         let app = try PladmedApplication.make(
-            configuration: configuration, store: store, registry: ProbeRegistry(), drain: drain, logger: logger,
+            configuration: configuration, store: store, registry: cluster?.local ?? ProbeRegistry(), hub: cluster, drain: drain,
+            logger: logger, services: cluster.map { [$0] } ?? [],
             onServerRunning: { port in logger.info("serving", metadata: ["host": "\(configuration.host)", "port": "\(port)"]) })
         try await drain.run(app)
         logger.info("stopped")

@@ -51,23 +51,27 @@ struct CrashTests {
         }
     }
 
-    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py, reconnecting with `reconnect`);
-    /// collects acknowledged codes and counts its connections.
+    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py, reconnecting with `reconnect`, over
+    /// long-polling then WebSocket with `polling`); collects acknowledged codes, the jobs it got and the session id of
+    /// each of its connections.
     final class Uploader: @unchecked Sendable {
         let process = Process()
         let acknowledged = Mutex<[String]>([])
         let connected = Mutex(false)
         let connections = Mutex(0)
+        let sessions = Mutex<[String]>([])
+        let jobs = Mutex<[String]>([])
 
-        init(port: Int, token: String, prefix: String, reconnect: Bool = false) throws {
+        init(port: Int, token: String, prefix: String, reconnect: Bool = false, polling: Bool = false) throws {
             process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
             process.arguments = [Repository.file("scripts/probe_uploader.py").path, String(port), token,
                                  Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path, prefix]
-                + (reconnect ? ["--reconnect"] : [])
+                + (reconnect ? ["--reconnect"] : []) + (polling ? ["--polling"] : [])
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             let acknowledged = self.acknowledged, connected = self.connected, connections = self.connections
+            let sessions = self.sessions, jobs = self.jobs
             let pending = Mutex("")
             output.fileHandleForReading.readabilityHandler = { handle in
                 let text = String(decoding: handle.availableData, as: UTF8.self)
@@ -79,10 +83,13 @@ struct CrashTests {
                     return complete
                 }
                 for line in lines {
-                    if line == "connected" {
+                    if line.hasPrefix("connected ") {
                         connected.withLock { $0 = true }
                         connections.withLock { $0 += 1 }
+                        sessions.withLock { $0.append(String(line.dropFirst(10))) }
                     }
+                    if line == "disconnected" { connected.withLock { $0 = false } }
+                    if line.hasPrefix("job ") { jobs.withLock { $0.append(String(line.dropFirst(4))) } }
                     if line.hasPrefix("acked ") { acknowledged.withLock { $0.append(String(line.dropFirst(6))) } }
                 }
             }

@@ -88,12 +88,27 @@ struct AnswerBreaker: RouterMiddleware {
 struct EveryProbeHub: ProbeHub {
     let base: ProbeRegistry
 
-    func connectedProbes() async -> [ObjectID: ProbeStatus] { await base.connectedProbes() }
+    func attach(
+        probe: ObjectID, connectionID: String, status: ProbeStatus,
+        deliver: @escaping @Sendable (ProbeJob) async -> Void, close: @escaping @Sendable () async -> Void
+    ) async {
+        await base.attach(probe: probe, connectionID: connectionID, status: status, deliver: deliver, close: close)
+    }
 
-    func revision() async -> UInt64 { await base.revision() }
+    func detach(probe: ObjectID, connectionID: String) -> Bool { base.detach(probe: probe, connectionID: connectionID) }
+
+    func adjustInUseCredits(probe: ObjectID, connectionID: String, by delta: Double) -> ProbeStatus? {
+        base.adjustInUseCredits(probe: probe, connectionID: connectionID, by: delta)
+    }
+
+    func statuses(of probes: [ObjectID]) -> [ObjectID: ProbeStatus] { base.statuses(of: probes) }
+
+    func knownStatuses(of probes: [ObjectID]) -> [ObjectID: ProbeStatus] { base.statuses(of: probes) }
+
+    func revision() -> UInt64 { base.revision() }
 
     func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID] {
-        let everyone = Array(await base.connectedProbes().keys)
+        let everyone = Array(base.connectedProbes().keys)
         let handed = await base.dispatch(job, to: everyone)
         return handed.filter(probes.contains)
     }

@@ -162,10 +162,10 @@ struct RecordedRESTReplayTests {
                 }
             }
         case "GET /probes after new_operation credits=300 of 1000", "GET /probes after finish_operation":
-            let probeA = try #require(await harness.registry.connectedProbes().first { $0.value.totalCredits == 1000 }?.key)
+            let probeA = try #require(harness.registry.connectedProbes().first { $0.value.totalCredits == 1000 }?.key)
             harness.registry.adjustInUseCredits(probe: probeA, connectionID: "probe_a", by: step.name.contains("new_operation") ? 300 : -300)
         case "GET /probes after disconnect":
-            for (id, _) in await harness.registry.connectedProbes() {
+            for (id, _) in harness.registry.connectedProbes() {
                 _ = harness.registry.disconnect(probe: id, connectionID: "probe_a") || harness.registry.disconnect(probe: id, connectionID: "probe_b")
             }
         case "GET /probes with a probe connected with total_credits=0":

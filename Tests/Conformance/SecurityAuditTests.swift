@@ -180,6 +180,29 @@ struct SecurityAuditTests {
         }
     }
 
+    @Test("behind a trusted proxy, the client address is the last of X-Forwarded-For; from anyone else the header is ignored")
+    func forwardedAddresses() async throws {
+        for trusted in [true, false] {
+            let harness = try await ServerHarness(environment: [
+                "PLADMED_LOGIN_RATE_PER_ACCOUNT": "0", "PLADMED_LOGIN_RATE_PER_ADDRESS": "2",
+                "PLADMED_TRUSTED_PROXIES": trusted ? "127.0.0.1" : "10.9.9.9",
+            ])
+            try await harness.run { client in
+                func login(from address: String) async throws -> Int {
+                    try await client.send(
+                        .post, "/login", headers: ["X-Forwarded-For": "203.0.113.7, \(address)"],
+                        body: #"{"email":"nobody@example.com","password":"Wrong_Pass1"}"#
+                    ).status
+                }
+                let first = [try await login(from: "198.51.100.1"), try await login(from: "198.51.100.1"), try await login(from: "198.51.100.1")]
+                let other = try await login(from: "198.51.100.2")
+                // Trusted: each forwarded client has its own limit. Not trusted: all are the peer, 127.0.0.1.
+                #expect(first == [404, 404, 429], "trusted: \(trusted)")
+                #expect(other == (trusted ? 404 : 429), "trusted: \(trusted)")
+            }
+        }
+    }
+
     @Test("connections: a cap per client address, a deadline for the first request head, and idle keep-alive closed")
     func connections() async throws {
         let harness = try await ServerHarness(environment: [

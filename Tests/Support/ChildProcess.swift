@@ -5,6 +5,18 @@ import Synchronization
 /// (two on a two-core machine): a test that waited for a child there could starve a server running in the same
 /// test process, which the child, or a test running beside it, is talking to.
 public enum ChildProcess {
+    nonisolated(unsafe) private static var doomed: [Int32] = []
+    private static let doomedLock = NSLock()
+
+    /// Kills process `pid` (SIGKILL) when the test process exits, should nothing have stopped it before: the servers
+    /// tests start must not outlive them.
+    public static func killAtExit(_ pid: Int32) {
+        doomedLock.withLock {
+            if doomed.isEmpty { atexit { for pid in ChildProcess.doomed { kill(pid, SIGKILL) } } }
+            doomed.append(pid)
+        }
+    }
+
     /// How a child ended, and what it printed.
     public struct Run: Sendable {
         public let status: Int32

@@ -8,8 +8,6 @@ import Glibc
 public final class RedisServer: @unchecked Sendable {
     public let port: Int
     private let process = Process()
-    nonisolated(unsafe) private static var pids: [Int32] = []
-    private static let pidsLock = NSLock()
 
     /// Whether Debian's redis-server is installed.
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server") }
@@ -24,11 +22,7 @@ public final class RedisServer: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let pid = process.processIdentifier
-        Self.pidsLock.withLock {
-            if Self.pids.isEmpty { atexit { for pid in RedisServer.pids { kill(pid, SIGKILL) } } }
-            Self.pids.append(pid)
-        }
+        ChildProcess.killAtExit(process.processIdentifier)
         var seen = ""
         while !seen.contains("Ready to accept connections") {
             let chunk = output.fileHandleForReading.availableData

@@ -40,8 +40,6 @@ public final class SecantusServer: @unchecked Sendable {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var instance: SecantusServer?
-    nonisolated(unsafe) private static var pids: [Int32] = []
-    private static let pidsLock = NSLock()
 
     /// A URI naming a fresh database, so that each test has its own.
     public func uri(database: String = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20)) -> String {
@@ -64,11 +62,7 @@ public final class SecantusServer: @unchecked Sendable {
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let pid = process.processIdentifier
-        Self.pidsLock.withLock {
-            if Self.pids.isEmpty { atexit { for pid in SecantusServer.pids { kill(pid, SIGKILL) } } }
-            Self.pids.append(pid)
-        }
+        ChildProcess.killAtExit(process.processIdentifier)
         let port = try log.listeningPort(matching: #"listening on 127\.0\.0\.1:(\d+)"#, child: "SecantusDB", drain: true)
         self.port = port
         self.uri = "mongodb://127.0.0.1:\(port)/"

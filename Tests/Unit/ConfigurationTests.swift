@@ -67,6 +67,31 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("cluster mode: REDIS_URL needs DATABASE=mongo; the instance name, TTL and trusted proxies are checked")
+    func cluster() throws {
+        let off = try ServerConfiguration(environment: [:])
+        #expect(off.redisURL == nil && off.instanceName == nil && off.clusterTTL == 5 && off.trustedProxies.isEmpty)
+        let sqlite = try ServerConfiguration(environment: ["REDIS_URL": "redis://127.0.0.1:6379/0"])
+        #expect(throws: ConfigurationError.self) { try sqlite.validate() }
+        do {
+            try sqlite.validate()
+        } catch {
+            #expect("\(error)".contains("DATABASE=mongo"))
+        }
+        let on = try ServerConfiguration(environment: [
+            "REDIS_URL": "redis://user:secret@redis:6380/2", "DATABASE": "mongo", "PLADMED_INSTANCE": "server_1-a",
+            "PLADMED_CLUSTER_TTL": "2.5", "PLADMED_TRUSTED_PROXIES": "10.0.0.2, ::1",
+        ])
+        try on.validate()
+        #expect(on.instanceName == "server_1-a" && on.clusterTTL == 2.5 && on.trustedProxies == ["10.0.0.2", "::1"])
+        #expect(on.listing.contains { $0 == ("REDIS_URL", "redis://user:***@redis:6380/2") })
+        for (name, value) in [("REDIS_URL", "http://redis:6379"), ("REDIS_URL", "redis://redis:99999"), ("PLADMED_INSTANCE", "a.b"),
+                              ("PLADMED_INSTANCE", String(repeating: "a", count: 33)), ("PLADMED_CLUSTER_TTL", "0.5"),
+                              ("PLADMED_TRUSTED_PROXIES", "nginx")] {
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try ServerConfiguration(environment: [name: value]) }
+        }
+    }
+
     @Test("openapi.yaml validates and its secured operations are exactly the server's access policy")
     func specification() async throws {
         let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("check_spec.py", []).utf8))

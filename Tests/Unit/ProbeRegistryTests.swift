@@ -16,20 +16,20 @@ struct ProbeRegistryTests {
         let replaced = registry.connect(probe: probe, connectionID: "b", status: .init(totalCredits: 20, inUseCredits: 5)) { _ in }
         #expect(replaced?.id == "a")
         #expect(!registry.disconnect(probe: probe, connectionID: "a"))
-        #expect(await registry.connectedProbes()[probe] == ProbeStatus(totalCredits: 20, inUseCredits: 5))
+        #expect(registry.connectedProbes()[probe] == ProbeStatus(totalCredits: 20, inUseCredits: 5))
         #expect(registry.adjustInUseCredits(probe: probe, connectionID: "a", by: 3) == nil)
         #expect(registry.adjustInUseCredits(probe: probe, connectionID: "b", by: 3)?.inUseCredits == 8)
         #expect(registry.disconnect(probe: probe, connectionID: "b"))
-        #expect(await registry.connectedProbes().isEmpty)
+        #expect(registry.connectedProbes().isEmpty)
     }
 
     @Test("the revision moves with every change of what connectedProbes() answers, and only then")
     func revision() async {
         let registry = ProbeRegistry()
         let probe = ObjectID()
-        var seen = await registry.revision()
+        var seen = registry.revision()
         func moved() async -> Bool {
-            let now = await registry.revision()
+            let now = registry.revision()
             defer { seen = now }
             return now != seen
         }

@@ -2,8 +2,11 @@ import Foundation
 
 /// A MongoDB ObjectId: 12 bytes rendered as 24 lowercase hex digits.
 ///
-/// New ids follow MongoDB's layout (4-byte big-endian seconds, 5 random bytes chosen once per process,
-/// a 3-byte counter), so ids minted here sort by creation time like the original's.
+/// New ids follow MongoDB's layout (4-byte big-endian seconds, 5 bytes unique to the process, a 3-byte counter), so
+/// ids minted here sort by creation time like the original's. The 5 bytes begin with the milliseconds of the second
+/// (2 bytes, big-endian) before 3 random bytes chosen once per process: several instances sharing a database (cluster
+/// mode) mint ids that sort by creation time to the millisecond, as far as their clocks agree, where the random bytes
+/// alone would order ids of the same second by instance.
 public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The 24 lowercase hex digits.
     public let hex: String
@@ -16,11 +19,14 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     /// A new id for the current time.
     public init(date: Date = Date()) {
-        let seconds = UInt32(truncatingIfNeeded: Int64(date.timeIntervalSince1970))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = UInt32(truncatingIfNeeded: milliseconds / 1000)
+        let millisecond = UInt16(truncatingIfNeeded: milliseconds % 1000)
         let counter = ObjectID.generator.next()
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
         withUnsafeBytes(of: seconds.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: millisecond.bigEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: ObjectID.generator.processUnique)
         bytes.append(UInt8(truncatingIfNeeded: counter >> 16))
         bytes.append(UInt8(truncatingIfNeeded: counter >> 8))
@@ -49,7 +55,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
     private static let generator = Generator()
 
     private final class Generator: Sendable {
-        let processUnique: [UInt8] = (0..<5).map { _ in UInt8.random(in: .min ... .max) }
+        let processUnique: [UInt8] = (0..<3).map { _ in UInt8.random(in: .min ... .max) }
         private let counter = Mutex(UInt32.random(in: 0..<0x00FF_FFFF))
 
         func next() -> UInt32 {

@@ -43,6 +43,12 @@ public struct ProbeJob: Sendable, Equatable {
     /// The operation's public data minus `probes`, `credits` being the cost of one execution.
     public let payload: JSONValue
 
+    /// A job sending `payload` as event `kind` (a job that travelled between instances).
+    public init(kind: MeasurementKind, payload: JSONValue) {
+        self.kind = kind
+        self.payload = payload
+    }
+
     /// A job for `operation`.
     public init(operation: OperationRecord, costPerExecution: Double) {
         self.kind = operation.kind
@@ -57,16 +63,35 @@ public struct ProbeJob: Sendable, Equatable {
     }
 }
 
-/// The REST side's view of connected probes: who is connected with which credits, and a way to hand them jobs.
+/// Where probes connect and jobs go: the Socket.IO endpoint attaches probe connections to it and reports their
+/// credits; the REST side looks their statuses up and dispatches jobs through it.
 ///
-/// ``ProbeRegistry`` is the in-process implementation; the Socket.IO probe endpoint feeds it.
+/// ``ProbeRegistry`` is the in-process driver (one instance holds every probe); the server's cluster driver keeps
+/// the table in Redis, so that several instances share it.
 public protocol ProbeHub: Sendable {
-    /// The statuses of every connected probe.
-    func connectedProbes() async -> [ObjectID: ProbeStatus]
-    /// A number that changes whenever ``connectedProbes()`` would answer differently (a probe connects or
+    /// Registers connection `connectionID` of `probe`. The newest connection of a probe wins: the hub closes the older
+    /// one (`close`), wherever it is, and a later ``detach(probe:connectionID:)`` of the older one changes nothing.
+    func attach(
+        probe: ObjectID, connectionID: String, status: ProbeStatus,
+        deliver: @escaping @Sendable (ProbeJob) async -> Void, close: @escaping @Sendable () async -> Void
+    ) async
+    /// Removes `probe`'s connection if it is still `connectionID`; returns whether it did.
+    @discardableResult
+    func detach(probe: ObjectID, connectionID: String) async -> Bool
+    /// Adds `delta` to the in-use credits of `probe`'s connection `connectionID`; returns the new status, or `nil`
+    /// when that connection is no longer the probe's.
+    @discardableResult
+    func adjustInUseCredits(probe: ObjectID, connectionID: String, by delta: Double) async -> ProbeStatus?
+    /// The statuses of those of `probes` that are connected; throws a 503 ``PladmedError`` when that cannot be known.
+    func statuses(of probes: [ObjectID]) async throws -> [ObjectID: ProbeStatus]
+    /// The statuses of those of `probes` that are connected, as far as this instance can tell: what
+    /// ``statuses(of:)`` answers, or, when it fails, the probes connected here.
+    func knownStatuses(of probes: [ObjectID]) async -> [ObjectID: ProbeStatus]
+    /// A number that changes whenever ``statuses(of:)`` would answer differently (a probe connects or
     /// disconnects, or its credits change), so that answers built from it can be kept until it does.
     func revision() async -> UInt64
-    /// Sends `job` to each probe in `probes` that is connected; returns the probes it was handed to.
+    /// Sends `job` to each probe in `probes` that is connected; returns the probes it was handed to (none when the
+    /// hub itself cannot be reached: as for probes that left just before).
     @discardableResult
     func dispatch(_ job: ProbeJob, to probes: [ObjectID]) async -> [ObjectID]
 }

@@ -12,6 +12,8 @@ public final class ProbeRegistry: ProbeHub {
         public var status: ProbeStatus
         /// Delivers a job to the probe.
         public let deliver: @Sendable (ProbeJob) async -> Void
+        /// Closes the connection.
+        public let close: @Sendable () async -> Void
     }
 
     /// The live connections, and the ``revision()`` counting their changes.
@@ -25,14 +27,15 @@ public final class ProbeRegistry: ProbeHub {
     /// An empty registry.
     public init() {}
 
-    /// Registers `connection` for `probe`; returns the connection it replaced, if any.
+    /// Registers `connection` for `probe`; returns the connection it replaced, if any (the caller closes it).
     @discardableResult
     public func connect(
-        probe: ObjectID, connectionID: String, status: ProbeStatus, deliver: @escaping @Sendable (ProbeJob) async -> Void
+        probe: ObjectID, connectionID: String, status: ProbeStatus, deliver: @escaping @Sendable (ProbeJob) async -> Void,
+        close: @escaping @Sendable () async -> Void = {}
     ) -> ProbeConnection? {
         state.withLock { state in
             let previous = state.connections[probe]
-            state.connections[probe] = ProbeConnection(id: connectionID, status: status, deliver: deliver)
+            state.connections[probe] = ProbeConnection(id: connectionID, status: status, deliver: deliver, close: close)
             state.revision &+= 1
             return previous
         }
@@ -41,11 +44,16 @@ public final class ProbeRegistry: ProbeHub {
     /// Removes `probe`'s connection if it is still `connectionID`; returns whether it did.
     @discardableResult
     public func disconnect(probe: ObjectID, connectionID: String) -> Bool {
+        removeConnection(probe: probe, connectionID: connectionID) != nil
+    }
+
+    /// Removes `probe`'s connection if it is still `connectionID`; returns it.
+    public func removeConnection(probe: ObjectID, connectionID: String) -> ProbeConnection? {
         state.withLock { state in
-            guard state.connections[probe]?.id == connectionID else { return false }
+            guard let connection = state.connections[probe], connection.id == connectionID else { return nil }
             state.connections[probe] = nil
             state.revision &+= 1
-            return true
+            return connection
         }
     }
 
@@ -64,11 +72,50 @@ public final class ProbeRegistry: ProbeHub {
         }
     }
 
-    public func connectedProbes() async -> [ObjectID: ProbeStatus] {
+    /// The statuses of every connected probe.
+    public func connectedProbes() -> [ObjectID: ProbeStatus] {
         state.withLock { $0.connections.mapValues(\.status) }
     }
 
-    public func revision() async -> UInt64 {
+    /// Every live connection: its probe, id and status.
+    public func connections() -> [(probe: ObjectID, id: String, status: ProbeStatus)] {
+        state.withLock { state in state.connections.map { ($0.key, $0.value.id, $0.value.status) } }
+    }
+
+    /// How many probes are connected.
+    public var count: Int {
+        state.withLock { $0.connections.count }
+    }
+
+    public func attach(
+        probe: ObjectID, connectionID: String, status: ProbeStatus,
+        deliver: @escaping @Sendable (ProbeJob) async -> Void, close: @escaping @Sendable () async -> Void
+    ) async {
+        await connect(probe: probe, connectionID: connectionID, status: status, deliver: deliver, close: close)?.close()
+    }
+
+    @discardableResult
+    public func detach(probe: ObjectID, connectionID: String) -> Bool {
+        disconnect(probe: probe, connectionID: connectionID)
+    }
+
+    public func knownStatuses(of probes: [ObjectID]) -> [ObjectID: ProbeStatus] {
+        statuses(of: probes)
+    }
+
+    /// The statuses of those of `probes` connected here.
+    public func statuses(of probes: [ObjectID]) -> [ObjectID: ProbeStatus] {
+        state.withLock { state in
+            var found: [ObjectID: ProbeStatus] = [:]
+            found.reserveCapacity(min(probes.count, state.connections.count))
+            for id in probes {
+                if let connection = state.connections[id] { found[id] = connection.status }
+            }
+            return found
+        }
+    }
+
+    public func revision() -> UInt64 {
         state.withLock { $0.revision }
     }
 

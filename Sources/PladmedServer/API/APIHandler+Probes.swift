@@ -3,8 +3,9 @@ import PladmedCore
 
 extension APIHandler {
     func listProbes(_ input: Operations.ListProbes.Input) async throws -> Operations.ListProbes.Output {
-        let connected = await hub.connectedProbes()
-        let probes = try await store.probes(owner: nil).map { probe in
+        let stored = try await store.probes(owner: nil)
+        let connected = await hub.knownStatuses(of: stored.map(\.id))
+        let probes = stored.map { probe in
             let status = connected[probe.id]
             return Components.Schemas.Probe(
                 identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
@@ -25,8 +26,9 @@ extension APIHandler {
 
     func listOwnProbes(_ input: Operations.ListOwnProbes.Input) async throws -> Operations.ListOwnProbes.Output {
         let caller = try AuthenticatedUser.required()
-        let connected = await hub.connectedProbes()
-        let probes = try await store.probes(owner: caller.id).map { probe in
+        let stored = try await store.probes(owner: caller.id)
+        let connected = await hub.knownStatuses(of: stored.map(\.id))
+        let probes = stored.map { probe in
             let status = connected[probe.id]
             return Components.Schemas.OwnProbe(
                 identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),

@@ -9,6 +9,7 @@ import OpenAPIRuntime
 import PladmedAPI
 import PladmedCore
 import PladmedStorage
+import ServiceLifecycle
 import SocketIO
 
 /// Builds the pladmed application: the generated REST API on a Hummingbird router with CORS, JSON errors and
@@ -45,13 +46,15 @@ public enum PladmedApplication {
     /// The application serving `store`, with `registry` tracking the connected probes, as `configuration` says.
     ///
     /// - Parameters:
-    ///   - hub: The REST side's view of the probes, `registry` unless given (tests wrap it).
+    ///   - hub: Where probes attach and jobs go: `registry` unless given (a ``ClusterProbeHub`` in cluster mode;
+    ///     tests wrap the registry).
     ///   - middleware: Runs around every HTTP request after the Socket.IO endpoint (tests wrap answers with it).
     ///   - metrics: Where the server's metrics are recorded; `/metrics` renders them.
     ///   - drain: The graceful stop to run the application with (``ServerDrain/run(_:)``); without, `/health` never
     ///     reports `draining`.
     ///   - clock: The clock-sync state `/health` and `/metrics` report (tests pin it).
     ///   - now: The clock operations are scheduled by (tests pin it).
+    ///   - services: More services to run with the application (the cluster hub), stopped after the server.
     ///   - onServerRunning: Called with the bound port once the server listens.
     public static func make(
         configuration: ServerConfiguration,
@@ -64,10 +67,12 @@ public enum PladmedApplication {
         clock: @escaping @Sendable () -> ClockState? = { ClockState.read() },
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
+        services: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let socketServer = SocketIOServer(
-            configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes),
+            configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes,
+                           sessionIDPrefix: configuration.instanceName.map { $0 + "." } ?? ""),
             logger: logger)
         drain?.attach(socketServer)
         let store = MeasuredStore(store, metrics: metrics)
@@ -75,7 +80,7 @@ public enum PladmedApplication {
         let routes = RouteTable()
         router.add(middleware: AccessLogMiddleware(metrics: metrics, routes: routes, socketPath: socketServer.configuration.path))
         router.add(middleware: socketServer.middleware())
-        router.add(middleware: ClientAddressMiddleware())
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(configuration.trustedProxies)))
         func add(_ middleware: some RouterMiddleware<PladmedRequestContext>) { router.add(middleware: middleware) }
         if let middleware { add(middleware) }
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
@@ -92,7 +97,7 @@ public enum PladmedApplication {
         let passwords = PasswordWorkers(threads: configuration.passwordThreads)
         let webSocket = socketServer.webSocketConfiguration.ws
         let connectionGuard = ConnectionGuard(
-            maxPerAddress: configuration.maxConnectionsPerAddress, headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
+            maxPerAddress: configuration.maxConnectionsPerAddress, exempt: Set(configuration.trustedProxies), headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
             logger: logger)
         let handler = APIHandler(
             store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
@@ -108,13 +113,13 @@ public enum PladmedApplication {
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [AuthenticationMiddleware(authenticator: authenticator)])
         ProbeEndpoint(
-            store: store, registry: registry, tokens: tokens,
+            store: store, hub: hub, tokens: tokens,
             ingestor: ResultIngestor(
                 store: store, maxResultBytes: configuration.maxResultBytes, timeZone: configuration.timeZone, metrics: metrics),
             logger: logger
         ).install(on: socketServer)
         OperatorRoutes(
-            metrics: metrics, hub: hub, sessions: { socketServer.sessionCount }, clock: clock,
+            metrics: metrics, probesConnected: { registry.count }, sessions: { socketServer.sessionCount }, clock: clock,
             specification: try PublishedSpecification.bundled(),
             swaggerUI: try configuration.swaggerUIDirectory.map { try SwaggerUI(directory: $0) }
         ).install(on: router, table: routes)
@@ -129,7 +134,7 @@ public enum PladmedApplication {
                     connectionGuard: connectionGuard)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
-            services: [passwords],
+            services: [passwords] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

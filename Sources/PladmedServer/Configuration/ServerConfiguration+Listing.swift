@@ -33,6 +33,10 @@ extension ServerConfiguration {
             ("PLADMED_PROBE_LIST_MAX_AGE", seconds(probeListMaxAge)),
             ("PLADMED_DRAIN_TIMEOUT", seconds(drainTimeout)),
             ("PLADMED_SWAGGER_UI_DIR", swaggerUIDirectory ?? ""),
+            ("PLADMED_TRUSTED_PROXIES", trustedProxies.joined(separator: ",")),
+            ("REDIS_URL", redisURL.map { Self.redacted(uri: $0) } ?? ""),
+            ("PLADMED_INSTANCE", instanceName ?? ""),
+            ("PLADMED_CLUSTER_TTL", seconds(clusterTTL)),
         ]
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import Redis
 
 /// Everything the server needs to start, read from the original's environment names and overridable by flags.
 public struct ServerConfiguration: Sendable, Equatable {
@@ -71,6 +73,21 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// when it is unset.
     public var swaggerUIDirectory: String?
 
+    /// The Redis that joins several instances (`REDIS_URL`, `redis://[user:password@]host:port/db` or `rediss://`
+    /// for TLS); set, it turns cluster mode on, which needs `DATABASE=mongo`.
+    public var redisURL: String?
+    /// This instance's name (`PLADMED_INSTANCE`: 1 to 32 of `A-Z a-z 0-9 _ -`). It begins every Engine.IO session
+    /// id this instance hands out (`name.`), so that a proxy can send a session's later requests to it.
+    public var instanceName: String?
+    /// Seconds a cluster instance's liveness lasts in Redis without renewal (`PLADMED_CLUSTER_TTL`); the probes of
+    /// an instance that dies show as disconnected after at most this long.
+    public var clusterTTL: Double
+
+    /// Addresses of the reverse proxies in front of this server (`PLADMED_TRUSTED_PROXIES`, comma-separated IPs): for
+    /// their requests the client is the last address of `X-Forwarded-For` (login rate limits), and their connections
+    /// are not capped by ``maxConnectionsPerAddress``.
+    public var trustedProxies: [String]
+
     /// How log lines are written.
     public enum LogFormat: String, Sendable, Equatable, CaseIterable {
         /// `time level label: message key=value ...`
@@ -130,6 +147,23 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         drainTimeout = try Self.number(environment, "PLADMED_DRAIN_TIMEOUT", default: 10, in: 0...3600)
         swaggerUIDirectory = environment["PLADMED_SWAGGER_UI_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        redisURL = environment["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let redisURL {
+            do { _ = try RedisURL(redisURL) } catch { throw ConfigurationError("REDIS_URL: \(error)") }
+        }
+        instanceName = environment["PLADMED_INSTANCE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let name = instanceName {
+            let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+            guard name.count <= 32, name.allSatisfy(allowed.contains) else {
+                throw ConfigurationError("PLADMED_INSTANCE must be 1 to 32 of A-Z a-z 0-9 _ -, got '\(name)'")
+            }
+        }
+        trustedProxies = (environment["PLADMED_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for address in trustedProxies where (try? SocketAddress(ipAddress: address, port: 0)) == nil {
+            throw ConfigurationError("PLADMED_TRUSTED_PROXIES must list IP addresses, got '\(address)'")
+        }
+        clusterTTL = try Self.number(environment, "PLADMED_CLUSTER_TTL", default: 5, in: 1...300)
         timeZone = environment["TZ"].flatMap { TimeZone(identifier: $0.hasPrefix(":") ? String($0.dropFirst()) : $0) }
             ?? TimeZone(identifier: "UTC")!
     }
@@ -193,6 +227,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         if production && secretKey.utf8.count < Self.minimumProductionSecretBytes {
             throw ConfigurationError(
                 "refusing to start in production with a SECRET_KEY of \(secretKey.utf8.count) bytes; use at least \(Self.minimumProductionSecretBytes) (for example: openssl rand -hex 32)")
+        }
+        if redisURL != nil && store != .mongo {
+            throw ConfigurationError(
+                "cluster mode (REDIS_URL) needs DATABASE=mongo: every instance must see the same data, and an SQLite file belongs to one process")
         }
         if store == .mongo && !(mongoWriteConcern == "majority" || Int(mongoWriteConcern).map { $0 >= 0 } == true) {
             throw ConfigurationError("MONGO_WRITE_CONCERN must be majority or a number of nodes, got '\(mongoWriteConcern)'")

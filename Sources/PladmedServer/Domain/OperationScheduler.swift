@@ -33,7 +33,7 @@ struct OperationScheduler: Sendable {
         guard let plan = CreditPlan(for: measurement, now: now(), timeZone: timeZone), plan.costPerProbe.isFinite,
               (plan.costPerProbe * Double(probes.count)).isFinite
         else { throw PladmedError.invalidData }
-        let connected = await hub.connectedProbes()
+        let connected = try await hub.statuses(of: probes.map(\.id))
         let available = probes.filter { connected[$0.id]?.canTake(cost: plan.costPerProbe) == true }
         guard !available.isEmpty else { throw PladmedError.noAvailableProbes }
         let operation = try await store.createOperation(NewOperation(
@@ -41,8 +41,8 @@ struct OperationScheduler: Sendable {
             credits: plan.costPerProbe * Double(available.count), resultFormat: measurement.resultFormat))
         metrics.charged(operation.credits)
         let start = ContinuousClock.now
-        await hub.dispatch(ProbeJob(operation: operation, costPerExecution: plan.costPerExecution), to: available.map(\.id))
-        metrics.dispatched(kind: kind.rawValue, count: available.count, duration: ContinuousClock.now - start)
+        let handed = await hub.dispatch(ProbeJob(operation: operation, costPerExecution: plan.costPerExecution), to: available.map(\.id))
+        metrics.dispatched(kind: kind.rawValue, count: handed.count, duration: ContinuousClock.now - start)
         return operation
     }
 }

@@ -7,15 +7,18 @@ import PladmedCore
 /// Limits every connection before HTTP sees it: one client address may hold at most `maxPerAddress` open
 /// connections (more are closed at once, with a log line), and a new connection has `headTimeout` to send its first
 /// request head (a client that trickles it, slowloris-style, is closed). Later requests on a kept-alive connection
-/// fall under Hummingbird's idle timeout; WebSocket sessions under Engine.IO's heartbeat.
+/// fall under Hummingbird's idle timeout; WebSocket sessions under Engine.IO's heartbeat. Trusted proxies (`exempt`)
+/// carry many clients' connections, and have no cap.
 final class ConnectionGuard: Sendable {
     let maxPerAddress: Int
+    let exempt: Set<String>
     let headTimeout: TimeAmount
     let logger: Logger
     private let open = Mutex<[String: Int]>([:])
 
-    init(maxPerAddress: Int, headTimeout: TimeAmount, logger: Logger) {
+    init(maxPerAddress: Int, exempt: Set<String> = [], headTimeout: TimeAmount, logger: Logger) {
         self.maxPerAddress = maxPerAddress
+        self.exempt = exempt
         self.headTimeout = headTimeout
         self.logger = logger
     }
@@ -23,7 +26,7 @@ final class ConnectionGuard: Sendable {
     /// Counts a new connection from `address`; false when that address already holds `maxPerAddress`.
     func admit(_ address: String) -> Bool {
         open.withLock { open in
-            guard open[address, default: 0] < maxPerAddress else { return false }
+            guard open[address, default: 0] < maxPerAddress || exempt.contains(address) else { return false }
             open[address, default: 0] += 1
             return true
         }

@@ -6,7 +6,8 @@ import PladmedCore
 /// published specification) and `/docs` (Swagger UI on it, when its files are configured).
 struct OperatorRoutes: Sendable {
     let metrics: PladmedMetrics
-    let hub: any ProbeHub
+    /// The probes connected to this instance.
+    let probesConnected: @Sendable () -> Int
     let sessions: @Sendable () -> Int
     let clock: @Sendable () -> ClockState?
     let specification: PublishedSpecification
@@ -14,7 +15,7 @@ struct OperatorRoutes: Sendable {
 
     func install(on router: Router<PladmedRequestContext>, table: RouteTable) {
         router.get("/metrics") { _, _ in
-            let text = metrics.exposition(sessions: sessions(), probesConnected: await hub.connectedProbes().count, clock: clock())
+            let text = metrics.exposition(sessions: sessions(), probesConnected: probesConnected(), clock: clock())
             return Self.answer(ByteBuffer(bytes: text), type: "text/plain; version=0.0.4; charset=utf-8")
         }
         let yaml = ByteBuffer(string: specification.yaml), json = ByteBuffer(bytes: specification.json)

@@ -19,13 +19,23 @@ enum ClientAddress {
     @TaskLocal static var current: String?
 }
 
-/// Makes ``ClientAddress/current`` the request's peer address for what runs after it.
+/// Makes ``ClientAddress/current`` the request's client address for what runs after it: the peer's, or, when the
+/// peer is a trusted proxy, the last address of its `X-Forwarded-For` (the one that proxy saw).
 struct ClientAddressMiddleware: RouterMiddleware {
+    let trustedProxies: Set<String>
+
     func handle(
         _ request: Request, context: PladmedRequestContext, next: (Request, PladmedRequestContext) async throws -> Response
     ) async throws -> Response {
-        try await ClientAddress.$current.withValue(context.remoteAddress?.ipAddress) {
+        try await ClientAddress.$current.withValue(Self.address(of: request, peer: context.remoteAddress?.ipAddress, trusting: trustedProxies)) {
             try await next(request, context)
         }
+    }
+
+    static func address(of request: Request, peer: String?, trusting proxies: Set<String>) -> String? {
+        guard let peer, proxies.contains(peer), let forwarded = request.headers[values: .init("X-Forwarded-For")!].last,
+              let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty, last.utf8.count <= 64
+        else { return peer }
+        return last
     }
 }

@@ -5,20 +5,20 @@ import PladmedStorage
 import SocketIO
 
 /// The probes' Socket.IO endpoint on the default namespace: admits probes by token and credit headers,
-/// feeds the ``ProbeRegistry`` (the newest connection of a probe wins; the older one is closed), delivers
-/// jobs, keeps in-use credits up to date and ingests results.
+/// attaches them to the ``ProbeHub`` (the newest connection of a probe wins; the hub closes the older one),
+/// delivers jobs, keeps in-use credits up to date and ingests results.
 final class ProbeEndpoint: Sendable {
     let store: any Store
-    let registry: ProbeRegistry
+    let hub: any ProbeHub
     let tokens: TokenService
     let ingestor: ResultIngestor
     let logger: Logger
     /// Live connections by connection id, with the credentials checked when they joined.
     private let connections = Mutex<[String: (socket: Socket, credentials: ProbeCredentials)]>([:])
 
-    init(store: any Store, registry: ProbeRegistry, tokens: TokenService, ingestor: ResultIngestor, logger: Logger) {
+    init(store: any Store, hub: any ProbeHub, tokens: TokenService, ingestor: ResultIngestor, logger: Logger) {
         self.store = store
-        self.registry = registry
+        self.hub = hub
         self.tokens = tokens
         self.ingestor = ingestor
         self.logger = logger
@@ -28,7 +28,7 @@ final class ProbeEndpoint: Sendable {
         let namespace = server.namespace("/")
         namespace.onAuthorize { [self] handshake in await authorize(handshake) }
         namespace.onConnection { [self] socket in await connected(socket) }
-        namespace.onDisconnect { [self] socket, reason in disconnected(socket, reason: reason) }
+        namespace.onDisconnect { [self] socket, reason in await disconnected(socket, reason: reason) }
         namespace.on("new_operation") { [self] socket, arguments, ack in await adjust(socket, arguments, ack, sign: 1) }
         namespace.on("finish_operation") { [self] socket, arguments, ack in await adjust(socket, arguments, ack, sign: -1) }
         namespace.on("results") { [self] socket, arguments, ack in
@@ -38,6 +38,7 @@ final class ProbeEndpoint: Sendable {
         }
     }
 
+    /// The connection's id: the Engine.IO session's and the socket's, unique among instances as both are random.
     static func connectionID(_ socket: Socket) -> String { socket.sessionID + "/" + socket.id }
 
     /// The credentials a connected socket joined with (read once, at connection).
@@ -63,23 +64,25 @@ final class ProbeEndpoint: Sendable {
         guard let credentials = try? ProbeCredentials.read(socket.handshake, tokens: tokens).get() else { return }
         let id = Self.connectionID(socket)
         connections.withLock { $0[id] = (socket, credentials) }
-        let replaced = registry.connect(probe: credentials.probe, connectionID: id, status: credentials.status) { job in
-            await socket.emit(job.kind.rawValue, [SocketIOValue(job.payload)])
-        }
         logger.info("probe connected", metadata: [
             "probe": "\(credentials.probe)", "total_credits": "\(credentials.status.totalCredits)",
             "in_use_credits": "\(credentials.status.inUseCredits)",
         ])
-        if let replaced, let older = connections.withLock({ $0.removeValue(forKey: replaced.id)?.socket }) {
-            logger.info("older connection of the probe closed", metadata: ["probe": "\(credentials.probe)"])
-            await older.close()
-        }
+        let logger = self.logger, connections = self.connections
+        await hub.attach(
+            probe: credentials.probe, connectionID: id, status: credentials.status,
+            deliver: { job in await socket.emit(job.kind.rawValue, [SocketIOValue(job.payload)]) },
+            close: {
+                guard connections.withLock({ $0.removeValue(forKey: id) }) != nil else { return }
+                logger.info("older connection of the probe closed", metadata: ["probe": "\(credentials.probe)"])
+                await socket.close()
+            })
     }
 
-    private func disconnected(_ socket: Socket, reason: String) {
+    private func disconnected(_ socket: Socket, reason: String) async {
         let id = Self.connectionID(socket)
         guard let credentials = connections.withLock({ $0.removeValue(forKey: id)?.credentials }) else { return }
-        if registry.disconnect(probe: credentials.probe, connectionID: id) {
+        if await hub.detach(probe: credentials.probe, connectionID: id) {
             logger.info("probe disconnected", metadata: ["probe": "\(credentials.probe)", "reason": "\(reason)"])
         }
     }
@@ -91,7 +94,7 @@ final class ProbeEndpoint: Sendable {
             await ack?([.object(["Error": .string("credits must be a non-negative number")])])
             return
         }
-        let status = registry.adjustInUseCredits(probe: credentials.probe, connectionID: Self.connectionID(socket), by: sign * credits)
+        let status = await hub.adjustInUseCredits(probe: credentials.probe, connectionID: Self.connectionID(socket), by: sign * credits)
         logger.debug("in-use credits", metadata: ["probe": "\(credentials.probe)", "in_use": "\(status?.inUseCredits ?? 0)"])
         await ack?([.bool(true)])
     }

@@ -24,10 +24,13 @@ public final class EngineIOServer: Sendable {
         /// The `Access-Control-Allow-Origin` of polling answers: `"*"`, or `nil` to echo the request's `Origin`
         /// (with credentials allowed).
         public var allowOrigin: String?
+        /// What every session id begins with (for example `node1.`), so that a proxy in front of several servers
+        /// can send a session's requests to the server that holds it; empty by default.
+        public var sessionIDPrefix: String
 
         public init(
             path: String = "/engine.io/", pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20),
-            maxPayload: Int = 1_000_000, maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*"
+            maxPayload: Int = 1_000_000, maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = ""
         ) {
             self.path = path
             self.pingInterval = pingInterval
@@ -35,6 +38,7 @@ public final class EngineIOServer: Sendable {
             self.maxPayload = maxPayload
             self.maxBufferedBytes = maxBufferedBytes
             self.allowOrigin = allowOrigin
+            self.sessionIDPrefix = sessionIDPrefix
         }
     }
 

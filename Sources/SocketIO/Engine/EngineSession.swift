@@ -54,7 +54,7 @@ public actor EngineSession {
         self.server = server
         self.handshake = handshake
         self.transport = webSocket.map { Transport.websocket($0.writer, $0.channel) } ?? .polling
-        self.id = Self.makeID()
+        self.id = server.configuration.sessionIDPrefix + Self.makeID()
         var logger = server.logger
         logger[metadataKey: "sid"] = "\(id)"
         self.logger = logger

@@ -27,11 +27,14 @@ public final class SocketIOServer: Sendable {
         /// The `Access-Control-Allow-Origin` of polling answers: `"*"`, or `nil` to echo the request's
         /// `Origin` (with credentials allowed).
         public var allowOrigin: String?
+        /// What every session id begins with (for example `node1.`), so that a proxy in front of several servers
+        /// can send a session's requests to the server that holds it; empty by default.
+        public var sessionIDPrefix: String
 
         public init(
             path: String = "/socket.io/", pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20),
             maxPayload: Int = 1_000_000, connectTimeout: Duration = .seconds(45), maxAttachments: Int = 10,
-            maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*"
+            maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = ""
         ) {
             self.path = path
             self.pingInterval = pingInterval
@@ -41,6 +44,7 @@ public final class SocketIOServer: Sendable {
             self.maxAttachments = maxAttachments
             self.maxBufferedBytes = maxBufferedBytes
             self.allowOrigin = allowOrigin
+            self.sessionIDPrefix = sessionIDPrefix
         }
     }
 
@@ -60,7 +64,8 @@ public final class SocketIOServer: Sendable {
         self.engine = EngineIOServer(
             configuration: .init(
                 path: configuration.path, pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
-                maxPayload: configuration.maxPayload, maxBufferedBytes: configuration.maxBufferedBytes, allowOrigin: configuration.allowOrigin),
+                maxPayload: configuration.maxPayload, maxBufferedBytes: configuration.maxBufferedBytes, allowOrigin: configuration.allowOrigin,
+                sessionIDPrefix: configuration.sessionIDPrefix),
             logger: logger,
             handler: { session in
                 SocketIOConnection(session: session, namespaces: namespaces, gate: gate, configuration: configuration, logger: logger)

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import PladmedCore
+@testable import PladmedServer
+import PladmedTestSupport
+import Redis
+import Testing
+
+/// ``ClusterProbeHub`` instances in one process sharing Debian's redis-server: what one attaches, the others see and
+/// reach. (`ClusterTests` runs whole servers behind nginx.)
+@Suite("The cluster probe hub on Redis", .serialized)
+struct ClusterProbeHubTests {
+    /// Collects what a probe connection was sent, and whether it was closed.
+    final class Connection: Sendable {
+        let jobs = Mutex<[String]>([])
+        let closed = Mutex(false)
+        var deliver: @Sendable (ProbeJob) async -> Void { { job in self.jobs.withLock { $0.append(job.payload["_id"]?.string ?? "") } } }
+        var close: @Sendable () async -> Void { { self.closed.withLock { $0 = true } } }
+    }
+
+    static func hub(_ redis: RedisServer, _ name: String, ttl: Duration = .seconds(5)) throws -> ClusterProbeHub {
+        ClusterProbeHub(url: try RedisURL(redis.url()), name: name, ttl: ttl, logger: Logger(label: "cluster-test"))
+    }
+
+    static func job(_ id: String) -> ProbeJob {
+        ProbeJob(kind: .ping, payload: .object(["_id": .string(id), "params": .object([:])]))
+    }
+
+    @Test("statuses, credits, jobs and replacement cross instances; a dead instance's probes go with its liveness")
+    func acrossInstances() async throws {
+        let redis = try RedisServer()
+        let a = try Self.hub(redis, "a"), b = try Self.hub(redis, "b")
+        // Both run their service, as the application does: liveness, their channels.
+        let services = [Task { try await a.run() }, Task { try await b.run() }]
+        defer { for service in services { service.cancel() } }
+        #expect(try await Self.eventually { a.state.withLock { $0.joined } && b.state.withLock { $0.joined } })
+        let probe = ObjectID(), other = ObjectID()
+        let first = Connection()
+        let revision = await b.revision()
+        await a.attach(probe: probe, connectionID: "c1", status: .init(totalCredits: 100, inUseCredits: 0), deliver: first.deliver, close: first.close)
+        #expect(await b.revision() != revision)
+        #expect(try await b.statuses(of: [probe, other]) == [probe: .init(totalCredits: 100, inUseCredits: 0)])
+
+        // Credits: only the connection's own instance changes them; concurrent changes all count.
+        #expect(await b.adjustInUseCredits(probe: probe, connectionID: "c1", by: 5) == nil)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<40 { group.addTask { await a.adjustInUseCredits(probe: probe, connectionID: "c1", by: 1) } }
+        }
+        #expect(try await b.statuses(of: [probe])[probe]?.inUseCredits == 40)
+        await a.adjustInUseCredits(probe: probe, connectionID: "c1", by: 1000)
+        #expect(try await b.statuses(of: [probe])[probe] == .init(totalCredits: 100, inUseCredits: 100))
+        await a.adjustInUseCredits(probe: probe, connectionID: "c1", by: -100)
+
+        // A job posted on b reaches the probe on a.
+        var handed: [ObjectID] = []
+        for _ in 0..<100 where handed.isEmpty {
+            // a's subscription comes up in the background: until then, nothing is handed.
+            handed = await b.dispatch(Self.job("op1"), to: [probe, other])
+            if handed.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(handed == [probe])
+        #expect(try await Self.eventually { first.jobs.withLock { $0 } == ["op1"] })
+
+        // The probe connects again on b: a closes its older connection, whose late detach changes nothing.
+        let second = Connection()
+        await b.attach(probe: probe, connectionID: "c2", status: .init(totalCredits: 7, inUseCredits: 0), deliver: second.deliver, close: second.close)
+        #expect(try await Self.eventually { first.closed.withLock { $0 } })
+        #expect(await a.detach(probe: probe, connectionID: "c1") == false)
+        #expect(try await a.statuses(of: [probe]) == [probe: .init(totalCredits: 7, inUseCredits: 0)])
+        #expect(await a.dispatch(Self.job("op2"), to: [probe]) == [probe])
+        #expect(try await Self.eventually { second.jobs.withLock { $0 } == ["op2"] })
+        #expect(first.jobs.withLock { $0 } == ["op1"])
+
+        // An instance that stops renewing its liveness: its probes are gone once it expires, and swept away.
+        let c = try Self.hub(redis, "c", ttl: .seconds(3))
+        await c.attach(probe: other, connectionID: "c3", status: .init(totalCredits: 1, inUseCredits: 0), deliver: { _ in }, close: {})
+        _ = await c.heartbeat(sweeping: "0")
+        #expect(try await a.statuses(of: [other]).count == 1)
+        #expect(try await Self.eventually { try await a.statuses(of: [other]).isEmpty })
+        let inspector = RedisClient(url: try RedisURL(redis.url()), logger: Logger(label: "cluster-test"))
+        #expect(try await Self.eventually { try await inspector.send("HLEN", "pladmed:probes").integer == 1 })
+        await inspector.close()
+    }
+
+    @Test("Redis restarted empty: every instance writes its probes again; while it is away, lookups fail and dispatch hands nothing")
+    func redisRestart() async throws {
+        var redis = try RedisServer()
+        let a = try Self.hub(redis, "a", ttl: .seconds(1))
+        let service = Task { try await a.run() }
+        defer { service.cancel() }
+        let probe = ObjectID()
+        await a.attach(probe: probe, connectionID: "c1", status: .init(totalCredits: 10, inUseCredits: 2), deliver: { _ in }, close: {})
+        #expect(try await Self.eventually { try await a.statuses(of: [probe]).count == 1 })
+        redis.stop()
+        await #expect(throws: PladmedError.self) { try await a.statuses(of: [probe]) }
+        #expect(await a.knownStatuses(of: [probe]) == [probe: .init(totalCredits: 10, inUseCredits: 2)])
+        #expect(await a.dispatch(Self.job("x"), to: [probe]).isEmpty)
+        let unknown = await a.revision()
+        #expect(await a.revision() != unknown)
+        redis = try RedisServer(port: redis.port)
+        #expect(try await Self.eventually { (try? await a.statuses(of: [probe])) == [probe: .init(totalCredits: 10, inUseCredits: 2)] })
+    }
+
+    /// Checks `condition` every 20 ms until it holds or `seconds` pass (generous: the main test phase loads both cores).
+    static func eventually(seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+}
