@@ -5,7 +5,8 @@ import PladmedCore
 /// The last encoded answer of `GET /probes`, kept while nothing it shows has changed: it is keyed by the
 /// ``ProbeHub/revision()`` (probes connecting, disconnecting, their credits) and by a local revision that probe
 /// writes through this instance bump (``invalidate()``). Probes another instance registers in a shared
-/// database bump neither, so an answer is also rebuilt once it is `maxAge` old.
+/// database bump neither, nor does a cluster instance that dies (its probes drop out when its liveness expires), so
+/// an answer is also rebuilt once it is `maxAge` old.
 final class ProbeListCache: Sendable {
     /// What an answer was built from.
     struct Key: Equatable {
