@@ -91,3 +91,15 @@ struct WartsBench: ParsableCommand {
                      perSecond, megabytes, 1e6 / perSecond))
     }
 }
+
+/// `duration` in seconds.
+func inSeconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The resident set size of process `pid` (VmRSS, from /proc), in KiB; 0 when it cannot be read.
+func residentKiB(of pid: Int32) -> Int {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+}

@@ -170,7 +170,7 @@ struct ClusterBench: AsyncParsableCommand {
                     let start = ContinuousClock.now
                     var clients: [SocketIOClient] = []
                     for probe in registered[index] ?? [] { clients.append(try await member.connect(probeToken: probe.token, credits: 1000)) }
-                    return (index, clients, Self.seconds(ContinuousClock.now - start))
+                    return (index, clients, inSeconds(ContinuousClock.now - start))
                 }
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
@@ -183,7 +183,7 @@ struct ClusterBench: AsyncParsableCommand {
         for (index, member) in members.enumerated() {
             let start = ContinuousClock.now
             let listed = try await member.call("GET", "/probes").json?.array ?? []
-            let milliseconds = Self.seconds(ContinuousClock.now - start) * 1000
+            let milliseconds = inSeconds(ContinuousClock.now - start) * 1000
             figures.append(IdleFigure(
                 instance: "server\(index + 1)", probes: connected[index]?.0.count ?? 0, connectSeconds: connected[index]?.1 ?? 0,
                 rssBeforeMiB: before[index], rssAfterMiB: after[index], rssHeldMiB: held[index],
@@ -193,16 +193,8 @@ struct ClusterBench: AsyncParsableCommand {
         return figures
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    /// The resident memory of process `pid` (VmRSS), in MiB.
+    /// The resident memory of process `pid`, in MiB.
     static func residentMiB(_ pid: Int32) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
-        else { return 0 }
-        return kilobytes / 1024
+        Double(residentKiB(of: pid)) / 1024
     }
 }

@@ -57,7 +57,7 @@ struct SocketIOBench: AsyncParsableCommand {
             failures += opened.filter { $0 == nil }.count
             next += batch
         }
-        let elapsed = seconds(ContinuousClock.now - started)
+        let elapsed = inSeconds(ContinuousClock.now - started)
         try await Task.sleep(for: .seconds(2))
         let rss = server.residentKiB
         print(String(format: "idle: %d of %d clients connected in %.1f s (%d failed); server RSS %.1f MiB (%.1f KiB per connection)",
@@ -79,15 +79,11 @@ struct SocketIOBench: AsyncParsableCommand {
                 }
             }
         }
-        let echoSeconds = seconds(ContinuousClock.now - echoStarted)
+        let echoSeconds = inSeconds(ContinuousClock.now - echoStarted)
         let total = count.withLock { $0 }
         print(String(format: "acked echo: %d messages over %d connections in %.1f s: %.0f messages/s (with %d idle connections held)",
                      total, min(senders, connected.count), echoSeconds, Double(total) / echoSeconds, connected.count))
         for client in connected { await client.disconnect() }
-    }
-
-    func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     func raiseFileLimit() {
@@ -151,11 +147,7 @@ final class ServerProcess {
     }
 
     /// The child's resident set size, from /proc.
-    var residentKiB: Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-    }
+    var residentKiB: Int { pladmed_bench.residentKiB(of: pid) }
 
     func stop() {
         kill(pid, SIGKILL)
