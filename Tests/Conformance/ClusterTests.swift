@@ -139,7 +139,7 @@ struct ClusterTests {
 
         // Every instance lists every probe as connected, the same way.
         var lists: [[String: Bool]] = []
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 10) {
+        #expect(try await Eventually.holds(within: 10) {
             lists = []
             for server in cluster.servers { lists.append(try await Self.listed(server.port)) }
             return lists.allSatisfy { $0 == lists[0] } && lists[0].count == 7 && lists[0].values.allSatisfy { $0 }
@@ -167,7 +167,7 @@ struct ClusterTests {
 
         // The pinned probe (on server2, not reconnecting) shows as disconnected within two TTLs.
         var seen: [String: Bool] = [:]
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 2 * Cluster.ttl + 1) {
+        #expect(try await Eventually.holds(within: 2 * Cluster.ttl + 1) {
             seen = try await Self.listed(cluster.servers[0].port)
             return seen[probes[6].id.hex] == false
         }, "\(seen)")
@@ -185,12 +185,12 @@ struct ClusterTests {
             } && acknowledged() >= before + 20
         }, "sessions: \(moved.map { $0.sessions.withLock { $0 } })\n\(cluster.logs(lines: 40))")
         print("cluster: uploads resumed \(ContinuousClock.now - killedAt) after the kill")
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 5) {
+        #expect(try await Eventually.holds(within: 5) {
             seen = try await Self.listed(cluster.servers[0].port)
             return seen[probes[6].id.hex] == false && roaming.allSatisfy { seen[$0.id.hex] == true }
         }, "\(seen)")
         // server3 may serve an answer it kept for up to PLADMED_PROBE_LIST_MAX_AGE (1 s).
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 3) { try await Self.listed(cluster.servers[2].port) == seen })
+        #expect(try await Eventually.holds(within: 3) { try await Self.listed(cluster.servers[2].port) == seen })
 
         // Everything acknowledged is stored, once, and rewarded once.
         for uploader in uploaders + [pinned] { kill(uploader.process.processIdentifier, SIGKILL) }
@@ -199,7 +199,7 @@ struct ClusterTests {
         // Uploads still in flight may land meanwhile: read the results between two equal balances (a result and its
         // reward are one transaction).
         var operations: [OperationRecord] = [], balance: Double?
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 90) {
+        #expect(try await Eventually.holds(within: 90) {
             let before = try await store.user(id: owner.id)?.credits
             operations = try await store.operations(owner: owner.id, includeResults: true)
             balance = try await store.user(id: owner.id)?.credits
@@ -235,7 +235,7 @@ struct ClusterTests {
         uploaders.append(try CrashTests.Uploader(port: ports[1], token: tokens.probeToken(for: probes[1]), prefix: "p1", reconnect: true))
         uploaders.append(try CrashTests.Uploader(port: ports[2], token: tokens.probeToken(for: probes[2]), prefix: "p2", reconnect: true))
         #expect(try await GracefulDrainTests.eventually(within: 20) { uploaders.allSatisfy { $0.connected.withLock { $0 } } })
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 10) {
+        #expect(try await Eventually.holds(within: 10) {
             try await Self.listed(ports[0]).values.filter { $0 }.count == 3
         })
         #expect(try await CrashTests.traceroute(
@@ -261,7 +261,7 @@ struct ClusterTests {
         let restarted = ContinuousClock.now
         try cluster.restartRedis()
         var lists: [[String: Bool]] = []
-        #expect(try await GracefulDrainTests.eventuallyAsync(within: 15) {
+        #expect(try await Eventually.holds(within: 15) {
             lists = []
             for port in ports { lists.append(try await Self.listed(port)) }
             return lists.allSatisfy { $0.count == 3 && $0.values.allSatisfy { $0 } }

@@ -52,16 +52,6 @@ struct GracefulDrainTests {
         return true
     }
 
-    /// Checks `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
-    static func eventuallyAsync(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return true
-    }
-
     @Test("SIGTERM during 5 upload loops: acknowledged results kept, sessions closed with 1001, probes reconnect after restart")
     func drainDuringUploads() async throws {
         let folder = TemporaryDirectory()

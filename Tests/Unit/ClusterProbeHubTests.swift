@@ -22,6 +22,9 @@ struct ClusterProbeHubTests {
         ClusterProbeHub(url: try RedisURL(redis.url()), name: name, ttl: ttl, logger: Logger(label: "cluster-test"))
     }
 
+    /// Seconds a condition may take (generous: the main test phase loads both cores).
+    static let patience = 20.0
+
     static func job(_ id: String) -> ProbeJob {
         ProbeJob(kind: .ping, payload: .object(["_id": .string(id), "params": .object([:])]))
     }
@@ -33,7 +36,7 @@ struct ClusterProbeHubTests {
         // Both run their service, as the application does: liveness, their channels.
         let services = [Task { try await a.run() }, Task { try await b.run() }]
         defer { for service in services { service.cancel() } }
-        #expect(try await Self.eventually { a.state.withLock { $0.joined } && b.state.withLock { $0.joined } })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { a.state.withLock { $0.joined } && b.state.withLock { $0.joined } })
         let probe = ObjectID(), other = ObjectID()
         let first = Connection()
         let revision = await b.revision()
@@ -59,16 +62,16 @@ struct ClusterProbeHubTests {
             if handed.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(handed == [probe])
-        #expect(try await Self.eventually { first.jobs.withLock { $0 } == ["op1"] })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { first.jobs.withLock { $0 } == ["op1"] })
 
         // The probe connects again on b: a closes its older connection, whose late detach changes nothing.
         let second = Connection()
         await b.attach(probe: probe, connectionID: "c2", status: .init(totalCredits: 7, inUseCredits: 0), deliver: second.deliver, close: second.close)
-        #expect(try await Self.eventually { first.closed.withLock { $0 } })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { first.closed.withLock { $0 } })
         #expect(await a.detach(probe: probe, connectionID: "c1") == false)
         #expect(try await a.statuses(of: [probe]) == [probe: .init(totalCredits: 7, inUseCredits: 0)])
         #expect(await a.dispatch(Self.job("op2"), to: [probe]) == [probe])
-        #expect(try await Self.eventually { second.jobs.withLock { $0 } == ["op2"] })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { second.jobs.withLock { $0 } == ["op2"] })
         #expect(first.jobs.withLock { $0 } == ["op1"])
 
         // An instance that stops renewing its liveness: its probes are gone once it expires, and swept away.
@@ -76,9 +79,9 @@ struct ClusterProbeHubTests {
         await c.attach(probe: other, connectionID: "c3", status: .init(totalCredits: 1, inUseCredits: 0), deliver: { _ in }, close: {})
         _ = await c.heartbeat(sweeping: "0")
         #expect(try await a.statuses(of: [other]).count == 1)
-        #expect(try await Self.eventually { try await a.statuses(of: [other]).isEmpty })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await a.statuses(of: [other]).isEmpty })
         let inspector = RedisClient(url: try RedisURL(redis.url()), logger: Logger(label: "cluster-test"))
-        #expect(try await Self.eventually { try await inspector.send("HLEN", "pladmed:probes").integer == 1 })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await inspector.send("HLEN", "pladmed:probes").integer == 1 })
         await inspector.close()
     }
 
@@ -90,7 +93,7 @@ struct ClusterProbeHubTests {
         defer { service.cancel() }
         let probe = ObjectID()
         await a.attach(probe: probe, connectionID: "c1", status: .init(totalCredits: 10, inUseCredits: 2), deliver: { _ in }, close: {})
-        #expect(try await Self.eventually { try await a.statuses(of: [probe]).count == 1 })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await a.statuses(of: [probe]).count == 1 })
         redis.stop()
         await #expect(throws: PladmedError.self) { try await a.statuses(of: [probe]) }
         #expect(await a.knownStatuses(of: [probe]) == [probe: .init(totalCredits: 10, inUseCredits: 2)])
@@ -98,16 +101,6 @@ struct ClusterProbeHubTests {
         let unknown = await a.revision()
         #expect(await a.revision() != unknown)
         redis = try RedisServer(port: redis.port)
-        #expect(try await Self.eventually { (try? await a.statuses(of: [probe])) == [probe: .init(totalCredits: 10, inUseCredits: 2)] })
-    }
-
-    /// Checks `condition` every 20 ms until it holds or `seconds` pass (generous: the main test phase loads both cores).
-    static func eventually(seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return true
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { (try? await a.statuses(of: [probe])) == [probe: .init(totalCredits: 10, inUseCredits: 2)] })
     }
 }
