@@ -152,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "pladmed-bench",
             dependencies: [
-                "Warts", "SocketIO", "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedConformance",
+                "Warts", "SocketIO", "PladmedServer", "PladmedCore", "PladmedStorage", "PladmedConformance", "PladmedTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

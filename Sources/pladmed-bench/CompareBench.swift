@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PladmedCore
+import PladmedTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -195,7 +196,7 @@ final class BenchProcess {
         } else {
             self.port = port ?? 0
         }
-        output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+        output.fileHandleForReading.readOnThread()
     }
 
     func stop() {

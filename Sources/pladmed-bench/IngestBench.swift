@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PladmedCore
+import PladmedTestSupport
 import PladmedServer
 import PladmedStorage
 import SocketIO
@@ -212,7 +213,7 @@ struct IngestBench: AsyncParsableCommand {
             guard !chunk.isEmpty else { throw ValidationError("SecantusDB did not start: \(buffer)") }
             buffer += String(decoding: chunk, as: UTF8.self)
         }
-        log.fileHandleForReading.readabilityHandler = { handle in if handle.availableData.isEmpty { handle.readabilityHandler = nil } }
+        log.fileHandleForReading.readOnThread()
         let line = buffer.split(separator: "\n").first { $0.contains("listening on") } ?? ""
         let port = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "0"
         return (process, "mongodb://127.0.0.1:\(port)/bench")

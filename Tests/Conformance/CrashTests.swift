@@ -73,8 +73,8 @@ struct CrashTests {
             let acknowledged = self.acknowledged, connected = self.connected, connections = self.connections
             let sessions = self.sessions, jobs = self.jobs
             let pending = Mutex("")
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.fileHandleForReading.readOnThread { chunk in
+                let text = String(decoding: chunk, as: UTF8.self)
                 let lines: [Substring] = pending.withLock { buffer in
                     buffer += text
                     guard let last = buffer.lastIndex(of: "\n") else { return [] }

@@ -27,9 +27,7 @@ struct GracefulDrainTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             let lines = self.lines
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let chunk = handle.availableData
-                if chunk.isEmpty { handle.readabilityHandler = nil }
+            output.fileHandleForReading.readOnThread { chunk in
                 let text = String(decoding: chunk, as: UTF8.self)
                 lines.withLock { $0 += text.split(separator: "\n").map(String.init) }
             }

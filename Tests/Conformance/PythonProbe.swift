@@ -25,12 +25,7 @@ final class PythonProbe: TestProbe, @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         let buffer = Mutex(Data())
         let observations = self.observations
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
+        output.fileHandleForReading.readOnThread { chunk in
             let complete: [Data] = buffer.withLock { pending in
                 pending.append(chunk)
                 var found: [Data] = []

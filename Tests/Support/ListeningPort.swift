@@ -2,8 +2,8 @@ import Foundation
 
 extension Pipe {
     /// Reads this pipe (a child's output) until a line matches `pattern`, whose first capture group is the port
-    /// the child listens on. With `drain`, the pipe keeps being read afterwards so that a chatty child never
-    /// blocks on it (the caller must then keep the pipe alive). Throws, naming `child` and what it printed,
+    /// the child listens on. With `drain`, the pipe keeps being read afterwards (``FileHandle/readOnThread(_:)``)
+    /// so that a chatty child never blocks on it. Throws, naming `child` and what it printed,
     /// when it exits first.
     public func listeningPort(matching pattern: String, child: String, drain: Bool) throws -> Int {
         let expression = try NSRegularExpression(pattern: pattern)
@@ -13,11 +13,7 @@ extension Pipe {
                 let text = String(line)
                 if let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
                    let range = Range(match.range(at: 1), in: text), let port = Int(text[range]) {
-                    if drain {
-                        fileHandleForReading.readabilityHandler = { handle in
-                            if handle.availableData.isEmpty { handle.readabilityHandler = nil }
-                        }
-                    }
+                    if drain { fileHandleForReading.readOnThread() }
                     return port
                 }
             }

@@ -29,9 +29,7 @@ public final class RedisServer: @unchecked Sendable {
             guard !chunk.isEmpty else { throw Oracle.Failure(description: "redis-server exited: \(seen)") }
             seen += String(decoding: chunk, as: UTF8.self)
         }
-        output.fileHandleForReading.readabilityHandler = { handle in
-            if handle.availableData.isEmpty { handle.readabilityHandler = nil }
-        }
+        output.fileHandleForReading.readOnThread()
     }
 
     /// `redis://127.0.0.1:PORT/DB`, with `credentials` (`user:password@` or `:password@`) when given.

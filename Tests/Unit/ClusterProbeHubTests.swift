@@ -32,7 +32,9 @@ struct ClusterProbeHubTests {
     @Test("statuses, credits, jobs and replacement cross instances; a dead instance's probes go with its liveness")
     func acrossInstances() async throws {
         let redis = try RedisServer()
-        let a = try Self.hub(redis, "a"), b = try Self.hub(redis, "b")
+        // a and b must stay alive throughout: a TTL the main phase's load cannot outlast (it once held a's renewal
+        // back past 5 s, and a's probe vanished from b's lookup until a wrote its table again).
+        let a = try Self.hub(redis, "a", ttl: .seconds(60)), b = try Self.hub(redis, "b", ttl: .seconds(60))
         // Both run their service, as the application does: liveness, their channels.
         let services = [Task { try await a.run() }, Task { try await b.run() }]
         defer { for service in services { service.cancel() } }
@@ -75,7 +77,7 @@ struct ClusterProbeHubTests {
         #expect(first.jobs.withLock { $0 } == ["op1"])
 
         // An instance that stops renewing its liveness: its probes are gone once it expires, and swept away.
-        let c = try Self.hub(redis, "c", ttl: .seconds(3))
+        let c = try Self.hub(redis, "c", ttl: .seconds(6))
         await c.attach(probe: other, connectionID: "c3", status: .init(totalCredits: 1, inUseCredits: 0), deliver: { _ in }, close: {})
         _ = await c.heartbeat(sweeping: "0")
         #expect(try await a.statuses(of: [other]).count == 1)
