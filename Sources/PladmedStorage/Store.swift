@@ -67,7 +67,13 @@ public protocol Store: Sendable {
 
     /// Stores `operation` and takes its credits from the owner in one transaction; throws
     /// ``PladmedError/notEnoughCredits`` (storing nothing) when the owner has fewer credits than it costs.
-    func createOperation(_ operation: NewOperation) async throws -> OperationRecord
+    ///
+    /// `visible` runs once the transaction has committed and every reader of the store sees it (a result for the
+    /// operation is accepted), and before this returns; the return means the commit is durable. A driver may run
+    /// `visible` before its commit is durable (the SQLite store does: the probes get their jobs during the `fsync`),
+    /// so what `visible` starts must not be acknowledged to the user before the return. When the commit cannot be
+    /// made durable, this throws after `visible` ran.
+    func createOperation(_ operation: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord
     /// The operation with `id`, with or without its results.
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord?
     /// The results of `operation` in arrival order after position `after` (from the first when `nil`), at most
@@ -97,6 +103,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Stores `operation` and takes its credits from the owner (see ``createOperation(_:whenVisible:)``).
+    public func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
+        try await createOperation(operation, whenVisible: { _ in })
+    }
+
     /// Adds `amount` to the user's credits with no bound but the finite numbers'.
     public func addCredits(_ amount: Double, to user: ObjectID) async throws -> User? {
         try await addCredits(amount, to: user, upTo: .greatestFiniteMagnitude)

@@ -135,8 +135,8 @@ struct FaultyStore: Store {
         }
     }
 
-    func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
-        let record = try await base.createOperation(operation)
+    func createOperation(_ operation: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord {
+        let record = try await base.createOperation(operation, whenVisible: visible)
         if fault == .wrongCharge { _ = try await base.addCredits(-1, to: operation.owner) }
         return record
     }

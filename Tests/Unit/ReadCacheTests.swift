@@ -42,4 +42,24 @@ struct ReadCacheTests {
         costly.keep(Array(repeating: 0, count: 4), for: 4, readAfter: costly.generation)
         #expect((1...4).filter { costly.value($0) != nil }.count == 2)
     }
+
+    @Test("a write's own read replaces the kept value, unless another key was forgotten after the write began")
+    func replacement() {
+        let cache = ReadCache<ObjectID, User>(capacity: 10)
+        let before = Self.user(10)
+        cache.keep(before, for: before.id, readAfter: cache.generation)
+        let charged = User(id: before.id, email: before.email, passwordHash: before.passwordHash, credits: 6, isSuperuser: false)
+        let readBefore = cache.generation
+        cache.replace(charged, for: before.id, writtenAfter: cache.generation)
+        #expect(cache.value(before.id) == charged)
+        // A read that began before the write is not kept over it.
+        cache.keep(before, for: before.id, readAfter: readBefore)
+        #expect(cache.value(before.id) == charged)
+        // Another write forgot a key while this one ran: this one's value may be older, and is not kept.
+        let began = cache.generation
+        cache.forget(ObjectID())
+        cache.replace(before, for: before.id, writtenAfter: began)
+        #expect(cache.value(before.id) == nil)
+        #expect(cache.values([before.id, charged.id]).isEmpty)
+    }
 }

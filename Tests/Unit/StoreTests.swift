@@ -48,6 +48,39 @@ struct StoreTests {
         #expect(try await store.addCredits(10, to: ObjectID()) == nil)
     }
 
+    @Test("by the time an operation's jobs go out it is stored, charged and takes results; a refused charge runs nothing", arguments: drivers)
+    func visibleBeforeDurable(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try await subject.make(folder)
+        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
+        _ = try await store.addCredits(10, to: requester.id)
+        // Read once, so that a kept account would have to be replaced by the charge.
+        #expect(try await store.user(id: requester.id)?.credits == 10)
+        let seen = Mutex<(stored: ObjectID?, balance: Double?, insertion: ResultInsertion?)>((nil, nil, nil))
+        let operation = try await store.createOperation(Self.newOperation(requester, probe, credits: 4)) { operation in
+            let stored = try? await store.operation(id: operation.id, includeResults: false)?.id
+            let balance = try? await store.user(id: requester.id)?.credits
+            let result = OperationResult(probe: probe.id, content: JSONPayload(.string("fast")), uniqueCode: "first")
+            let insertion = try? await store.addResult(result, to: operation.id, reward: 1, limit: 5)
+            seen.withLock { $0 = (stored, balance, insertion) }
+        }
+        let (stored, balance, insertion) = seen.withLock { $0 }
+        #expect(stored == operation.id)
+        #expect(balance == 6)
+        #expect(insertion == .stored)
+        #expect(try await store.user(id: requester.id)?.credits == 6)
+        #expect(try await store.user(id: owner.id)?.credits == 1)
+        let ran = Mutex(false)
+        await #expect(throws: PladmedError.notEnoughCredits) {
+            try await store.createOperation(Self.newOperation(requester, probe, credits: 7)) { _ in ran.withLock { $0 = true } }
+        }
+        #expect(ran.withLock { $0 } == false)
+        #expect(try await store.user(id: requester.id)?.credits == 6)
+        #expect(try await store.operations(owner: requester.id, includeResults: true).map(\.id) == [operation.id])
+    }
+
     @Test("probes keep registration order and owner", arguments: drivers)
     func probes(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()

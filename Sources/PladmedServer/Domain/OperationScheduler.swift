@@ -36,13 +36,18 @@ struct OperationScheduler: Sendable {
         let connected = try await hub.statuses(of: probes.map(\.id))
         let available = probes.filter { connected[$0.id]?.canTake(cost: plan.costPerProbe) == true }
         guard !available.isEmpty else { throw PladmedError.noAvailableProbes }
+        // The probes get their jobs as soon as the operation is stored and visible (a result for it is accepted); the
+        // answer waits for the commit to be durable.
+        let hub = self.hub, metrics = self.metrics, cost = plan.costPerExecution, targets = available.map(\.id)
         let operation = try await store.createOperation(NewOperation(
             kind: kind, owner: owner.id, params: measurement.params, probes: available,
-            credits: plan.costPerProbe * Double(available.count), resultFormat: measurement.resultFormat))
+            credits: plan.costPerProbe * Double(available.count), resultFormat: measurement.resultFormat)
+        ) { operation in
+            let start = ContinuousClock.now
+            let handed = await hub.dispatch(ProbeJob(operation: operation, costPerExecution: cost), to: targets)
+            metrics.dispatched(kind: kind.rawValue, count: handed.count, duration: ContinuousClock.now - start)
+        }
         metrics.charged(operation.credits)
-        let start = ContinuousClock.now
-        let handed = await hub.dispatch(ProbeJob(operation: operation, costPerExecution: plan.costPerExecution), to: available.map(\.id))
-        metrics.dispatched(kind: kind.rawValue, count: handed.count, duration: ContinuousClock.now - start)
         return operation
     }
 }

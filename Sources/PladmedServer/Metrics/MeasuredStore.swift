@@ -68,8 +68,8 @@ struct MeasuredStore: Store {
         try await measure(.probes) { try await base.probes(owner: owner) }
     }
 
-    func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
-        try await measure(.createOperation) { try await base.createOperation(operation) }
+    func createOperation(_ operation: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord {
+        try await measure(.createOperation) { try await base.createOperation(operation, whenVisible: visible) }
     }
 
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? {

@@ -96,7 +96,9 @@ public final class MongoStore: Store {
 
     // MARK: operations
 
-    public func createOperation(_ new: NewOperation) async throws -> OperationRecord {
+    /// `visible` runs after the transaction commits with the connection's write concern: on MongoDB that commit is
+    /// both the visible and the durable one.
+    public func createOperation(_ new: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord {
         let operation = OperationRecord(
             id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
@@ -114,6 +116,7 @@ public final class MongoStore: Store {
                 throw error
             }
         }
+        await visible(operation)
         return operation
     }
 

@@ -37,19 +37,46 @@ final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         state.withLock { $0.generation }
     }
 
+    /// The kept values of those of `keys` that are kept.
+    func values(_ keys: some Sequence<Key>) -> [Key: Value] {
+        state.withLock { state in
+            var found: [Key: Value] = [:]
+            for key in keys { if let kept = state.values[key] { found[key] = kept.value } }
+            return found
+        }
+    }
+
     /// Keeps `value` for `key`, read after `generation` was taken, unless a key was forgotten since.
     func keep(_ value: Value, for key: Key, readAfter generation: UInt64) {
         let cost = self.cost(value)
         guard cost <= maxCost else { return }
         state.withLock { state in
             guard state.generation == generation else { return }
-            if let old = state.values.removeValue(forKey: key) { state.cost -= old.cost }
-            while !state.values.isEmpty && (state.values.count >= capacity || state.cost + cost > maxCost) {
-                state.cost -= state.values.remove(at: state.values.startIndex).value.cost
-            }
-            state.values[key] = (value, cost)
-            state.cost += cost
+            insert(value, cost: cost, for: key, into: &state)
         }
+    }
+
+    /// Forgets `key` as a write to it committed, and keeps `value`, which that write's transaction read, in its
+    /// place, unless a key was forgotten since `generation` was taken before the write began: then another write
+    /// may have committed after it, and its value is not kept.
+    func replace(_ value: Value, for key: Key, writtenAfter generation: UInt64) {
+        let cost = self.cost(value)
+        state.withLock { state in
+            let unchanged = state.generation == generation
+            state.generation &+= 1
+            if let old = state.values.removeValue(forKey: key) { state.cost -= old.cost }
+            guard unchanged, cost <= maxCost else { return }
+            insert(value, cost: cost, for: key, into: &state)
+        }
+    }
+
+    private func insert(_ value: Value, cost: Int, for key: Key, into state: inout State) {
+        if let old = state.values.removeValue(forKey: key) { state.cost -= old.cost }
+        while !state.values.isEmpty && (state.values.count >= capacity || state.cost + cost > maxCost) {
+            state.cost -= state.values.remove(at: state.values.startIndex).value.cost
+        }
+        state.values[key] = (value, cost)
+        state.cost += cost
     }
 
     /// Forgets `key`: a write to it committed.

@@ -71,13 +71,11 @@ extension SQLiteStore {
 
     /// The operation's row and its probes (not its results); `params` is its parameters as JSON text.
     static func insert(_ operation: OperationRecord, params: String, into db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [operation.id.hex, operation.owner.hex, operation.kind.rawValue, params, operation.credits, operation.resultFormat])
+        try db.cachedStatement(sql: "INSERT INTO operations (id, owner, operation, params, credits, result_format) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [operation.id.hex, operation.owner.hex, operation.kind.rawValue, params, operation.credits, operation.resultFormat])
+        let probeRow = try db.cachedStatement(sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)")
         for (position, probe) in operation.probes.enumerated() {
-            try db.execute(
-                sql: "INSERT INTO operation_probes (operation_id, position, probe_id, owner) VALUES (?, ?, ?, ?)",
-                arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
+            try probeRow.execute(arguments: [operation.id.hex, position, probe.id.hex, probe.owner.hex])
         }
     }
 

@@ -10,6 +10,10 @@ public final class SQLiteStore: Store {
     let resultWriter: GroupCommitWriter<StoredResult>
     /// Accounts by id, forgotten as writes to them commit.
     let keptUsers = ReadCache<ObjectID, User>(capacity: 10_000)
+    /// Probes by id: a probe never changes once registered (only wiping or importing the store removes any).
+    let keptProbes = ReadCache<ObjectID, Probe>(capacity: 100_000)
+    /// Makes the operations' commits, taken without their own `fsync`, durable.
+    let walSync: WALSync
     /// Each account's operations with their results (`GET /operations/me`), by owner, forgotten as an operation of
     /// theirs is created or gets a result; at most 64 MiB of results in all, 4 MiB for one account.
     let keptOperations = ReadCache<ObjectID, [OperationRecord]>(capacity: 1_000, maxCost: 64 << 20) { operations in
@@ -39,6 +43,7 @@ public final class SQLiteStore: Store {
         try database.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(database)
         resultWriter = GroupCommitWriter(database: database)
+        walSync = WALSync(databasePath: path)
     }
 
     /// Runs a read of one statement on the calling thread. A lookup by key takes microseconds, while an
@@ -50,6 +55,13 @@ public final class SQLiteStore: Store {
     /// dispatch queues without needing a thread of the caller's pool.
     private func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try database.unsafeRead(body)
+    }
+
+    /// Runs `body` on the writer connection from the calling thread (GRDB's writer queue runs it there when idle,
+    /// and the caller waits otherwise), outside any transaction. For short writes only, as ``readNow(_:)`` is for
+    /// reads: the wait holds the calling thread.
+    private func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.writeWithoutTransaction(body)
     }
 
     /// Runs a read in a deferred transaction on a reader's queue and resumes the caller with its value.
@@ -116,14 +128,19 @@ public final class SQLiteStore: Store {
     }
 
     public func probes(ids: [ObjectID]) async throws -> [Probe] {
-        guard !ids.isEmpty else { return [] }
+        let kept = keptProbes.values(ids)
+        let missing = ids.filter { kept[$0] == nil }
+        guard !missing.isEmpty else { return Array(kept.values) }
+        let generation = keptProbes.generation
         // One statement whatever the list's length (the ids travel as one JSON array): a statement per length
         // would be cached for every length a caller ever sent.
-        let list = "[" + ids.map { "\"" + $0.hex + "\"" }.joined(separator: ",") + "]"
-        return try readNow { db in
+        let list = "[" + missing.map { "\"" + $0.hex + "\"" }.joined(separator: ",") + "]"
+        let read = try readNow { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM probes WHERE id IN (SELECT value FROM json_each(?))"),
                              arguments: [list]).map(Self.probe)
         }
+        for probe in read { keptProbes.keep(probe, for: probe.id, readAfter: generation) }
+        return Array(kept.values) + read
     }
 
     public func probes(owner: ObjectID?) async throws -> [Probe] {
@@ -136,23 +153,42 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func createOperation(_ new: NewOperation) async throws -> OperationRecord {
+    /// The transaction commits at `synchronous = NORMAL`, on the calling thread (a write of a few rows costs less
+    /// than an asynchronous write's two hand-offs to the writer's queue and back, and the writer is mostly idle):
+    /// its frames are in the WAL, which every reader sees, so `visible` runs at once. One `fdatasync` of the WAL
+    /// then makes the commit durable (``WALSync``), as `synchronous = FULL` would have inside the commit, and
+    /// covers every operation committed meanwhile.
+    public func createOperation(_ new: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord {
         let operation = OperationRecord(
             id: ObjectID(), kind: new.kind, owner: new.owner, params: new.params,
             probes: new.probes.map { OperationProbe(id: $0.id, owner: $0.owner, location: $0.location) },
             credits: new.credits, resultFormat: new.resultFormat)
         let params = try new.params.serializedText()
-        defer {
-            keptUsers.forget(new.owner)
-            keptOperations.forget(new.owner)
+        let generation = keptUsers.generation
+        let charged = try writeNow { db -> User in
+            try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+            let outcome = Result { () throws -> User in
+                var charged: User?
+                try db.inTransaction(.immediate) {
+                    try db.cachedStatement(sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?")
+                        .execute(arguments: [new.credits, new.owner.hex, new.credits])
+                    guard db.changesCount == 1, let user = try Self.fetchUser(db, id: new.owner) else { throw PladmedError.notEnoughCredits }
+                    try Self.insert(operation, params: params, into: db)
+                    charged = user
+                    return .commit
+                }
+                guard let charged else { throw PladmedError.notEnoughCredits }
+                return charged
+            }
+            // Every other write stays durable within its commit.
+            try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+            return try outcome.get()
         }
-        try await database.write { db in
-            try db.execute(
-                sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
-                arguments: [new.credits, new.owner.hex, new.credits])
-            guard db.changesCount == 1 else { throw PladmedError.notEnoughCredits }
-            try Self.insert(operation, params: params, into: db)
-        }
+        let ticket = walSync.committed()
+        keptUsers.replace(charged, for: new.owner, writtenAfter: generation)
+        keptOperations.forget(new.owner)
+        await visible(operation)
+        try await walSync.sync(through: ticket)
         return operation
     }
 
@@ -251,6 +287,7 @@ public final class SQLiteStore: Store {
         let operations = try operations.map { ($0, try $0.params.serializedText(), try $0.results.map { try $0.content.text() }) }
         defer {
             keptUsers.forgetAll()
+            keptProbes.forgetAll()
             keptOperations.forgetAll()
         }
         try await database.write { db in
@@ -270,6 +307,7 @@ public final class SQLiteStore: Store {
     public func deleteAll() async throws {
         defer {
             keptUsers.forgetAll()
+            keptProbes.forgetAll()
             keptOperations.forgetAll()
         }
         try await database.write { db in
