@@ -67,21 +67,15 @@ extension APIHandler {
     }
 
     private func schedule(
-        _ kind: MeasurementKind, probes: [String]?, params: (some Encodable)?, resultFormat: String?
+        _ kind: MeasurementKind, probes: [String]?, params: JSONValue?, resultFormat: String?
     ) async throws -> Components.Schemas.Operation {
         let caller = try AuthenticatedUser.required()
-        let operation = try await scheduler.schedule(
-            kind, for: caller, probeIDs: probes, params: try params.map(JSONValue.init(encoding:)), resultFormat: resultFormat)
+        let operation = try await scheduler.schedule(kind, for: caller, probeIDs: probes, params: params, resultFormat: resultFormat)
         return try .init(operation)
     }
 }
 
 extension JSONValue {
-    /// The JSON value `value` encodes to.
-    init(encoding value: some Encodable) throws {
-        self = try JSONValue(parsing: JSONEncoder().encode(value))
-    }
-
     /// The value as the OpenAPI runtime's untyped containers hold it.
     var openAPIValue: (any Sendable)? {
         switch self {
