@@ -60,7 +60,7 @@ struct ClusterBench: AsyncParsableCommand {
         let pladmed = bin.appendingPathComponent("pladmed").path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-cluster-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        FileManager.default.changeCurrentDirectoryPath(root)
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
         let (secantus, mongo) = try IngestBench.startSecantus(folder: folder)
         defer {
             kill(secantus.processIdentifier, SIGKILL)
