@@ -51,11 +51,7 @@ struct StoreTests {
     @Test("by the time an operation's jobs go out it is stored, charged and takes results; a refused charge runs nothing", arguments: drivers)
     func visibleBeforeDurable(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try await subject.make(folder)
-        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
-        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
-        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
-        _ = try await store.addCredits(10, to: requester.id)
+        let (store, owner, requester, probe) = try await Self.requesterWithCredits(subject, folder)
         // Read once, so that a kept account would have to be replaced by the charge.
         #expect(try await store.user(id: requester.id)?.credits == 10)
         let seen = Mutex<(stored: ObjectID?, balance: Double?, insertion: ResultInsertion?)>((nil, nil, nil))
@@ -167,11 +163,7 @@ struct StoreTests {
     @Test("results: stored once per unique code, owner rewarded in the same step", arguments: drivers)
     func results(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()
-        let store = try await subject.make(folder)
-        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
-        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
-        let probe = try await store.createProbe(owner: owner.id, location: Self.here)
-        _ = try await store.addCredits(10, to: requester.id)
+        let (store, owner, requester, probe) = try await Self.requesterWithCredits(subject, folder)
         let operation = try await store.createOperation(Self.newOperation(requester, probe, credits: 1))
         let result = OperationResult(probe: probe.id, content: JSONPayload(.array([.object(["type": .string("trace")])])), uniqueCode: "code-1")
         #expect(try await store.addResult(result, to: operation.id, reward: 10, limit: 2) == .stored)
@@ -190,6 +182,16 @@ struct StoreTests {
     }
 
     /// A store with an account that paid 1 credit for an operation on its own probe.
+    /// A store with a probe owner, their probe, and a requester holding 10 credits.
+    static func requesterWithCredits(_ subject: Subject, _ folder: TemporaryDirectory) async throws -> (any Store, owner: User, requester: User, Probe) {
+        let store = try await subject.make(folder)
+        let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
+        let requester = try await store.createUser(email: "req@example.com", passwordHash: "h", isSuperuser: false)
+        let probe = try await store.createProbe(owner: owner.id, location: StoreTests.here)
+        _ = try await store.addCredits(10, to: requester.id)
+        return (store, owner, requester, probe)
+    }
+
     static func ownOperation(_ subject: Subject, _ folder: TemporaryDirectory) async throws -> (any Store, User, Probe, OperationRecord) {
         let store = try await subject.make(folder)
         let owner = try await store.createUser(email: "owner@example.com", passwordHash: "h", isSuperuser: false)
