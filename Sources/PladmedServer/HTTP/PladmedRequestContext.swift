@@ -1,4 +1,5 @@
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// The request context of the pladmed router: Hummingbird's basic one plus the client's address, which the
@@ -32,8 +33,10 @@ struct ClientAddressMiddleware: RouterMiddleware {
         }
     }
 
+    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
     static func address(of request: Request, peer: String?, trusting proxies: Set<String>) -> String? {
-        guard let peer, proxies.contains(peer), let forwarded = request.headers[values: .init("X-Forwarded-For")!].last,
+        guard let peer, proxies.contains(peer), let forwarded = request.headers[values: forwardedFor].last,
               let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty, last.utf8.count <= 64
         else { return peer }
         return last
