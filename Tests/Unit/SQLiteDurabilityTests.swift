@@ -58,7 +58,7 @@ struct SQLiteDurabilityTests {
         FileManager.default.createFile(atPath: sync.path, contents: Data("first".utf8))
         try await sync.sync(through: sync.committed())
         try FileManager.default.removeItem(atPath: sync.path)
-        await #expect(throws: PladmedError.self) { try await sync.sync(through: sync.committed()) }
+        await #expect(throws: WALSync.Failure.self) { try await sync.sync(through: sync.committed()) }
         FileManager.default.createFile(atPath: sync.path, contents: Data("second".utf8))
         try await sync.sync(through: sync.committed())
         #expect(sync.syncs == 2)

@@ -21,6 +21,17 @@ final class WALSync: Sendable {
         var identity: (device: UInt, inode: UInt) = (0, 0)
     }
 
+    /// Why a commit could not be made durable: an internal failure, which the server logs and answers with a 500
+    /// that does not describe it.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+
+        /// `what` failed, with the C library's text for `errno`.
+        static func errno(_ what: String) -> Failure {
+            Failure(description: "\(what): \(String(cString: strerror(Glibc.errno)))")
+        }
+    }
+
     /// The WAL's path: the database's with `-wal`.
     let path: String
     private let queue = DispatchQueue(label: "pladmed.sqlite.wal-sync")
@@ -62,7 +73,7 @@ final class WALSync: Sendable {
         if covered { return }
         let descriptor = try openWAL()
         guard fdatasync(descriptor) == 0 else {
-            throw PladmedError(status: 500, message: "The operation could not be made durable (fdatasync: \(String(cString: strerror(errno))))")
+            throw Failure.errno("fdatasync of \(path)")
         }
         state.withLock { state in
             state.synced = max(state.synced, target)
@@ -75,15 +86,16 @@ final class WALSync: Sendable {
     private func openWAL() throws -> Int32 {
         var current = stat()
         guard stat(path, &current) == 0 else {
-            throw PladmedError(status: 500, message: "The database's WAL is missing (\(String(cString: strerror(errno))))")
+            throw Failure.errno("stat of \(path)")
         }
         let identity = (device: UInt(current.st_dev), inode: UInt(current.st_ino))
         if let held = state.withLock({ $0.descriptor >= 0 && $0.identity == identity ? $0.descriptor : nil }) { return held }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         var opened = stat()
         guard descriptor >= 0, fstat(descriptor, &opened) == 0 else {
+            let failure = Failure.errno("opening \(path)")
             if descriptor >= 0 { close(descriptor) }
-            throw PladmedError(status: 500, message: "The database's WAL cannot be opened (\(String(cString: strerror(errno))))")
+            throw failure
         }
         state.withLock { state in
             if state.descriptor >= 0 { close(state.descriptor) }
