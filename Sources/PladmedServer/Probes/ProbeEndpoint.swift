@@ -64,10 +64,6 @@ final class ProbeEndpoint: Sendable {
         guard let credentials = try? ProbeCredentials.read(socket.handshake, tokens: tokens).get() else { return }
         let id = Self.connectionID(socket)
         connections.withLock { $0[id] = (socket, credentials) }
-        logger.info("probe connected", metadata: [
-            "probe": "\(credentials.probe)", "total_credits": "\(credentials.status.totalCredits)",
-            "in_use_credits": "\(credentials.status.inUseCredits)",
-        ])
         let logger = self.logger, connections = self.connections
         await hub.attach(
             probe: credentials.probe, connectionID: id, status: credentials.status,
@@ -77,6 +73,10 @@ final class ProbeEndpoint: Sendable {
                 logger.info("older connection of the probe closed", metadata: ["probe": "\(credentials.probe)"])
                 await socket.close()
             })
+        logger.info("probe connected", metadata: [
+            "probe": "\(credentials.probe)", "total_credits": "\(credentials.status.totalCredits)",
+            "in_use_credits": "\(credentials.status.inUseCredits)",
+        ])
     }
 
     private func disconnected(_ socket: Socket, reason: String) async {
