@@ -100,22 +100,28 @@ final class RemoteBackend: Sendable {
         return Array(zip(ids, tokens))
     }
 
-    /// Connects a probe on our Swift client, offering `credits`; its jobs are recorded in ``arrivals``.
+    /// Connects a probe on our Swift client, offering `credits`; its jobs are recorded in ``arrivals`` with the time
+    /// their message was read off the WebSocket.
     func connect(probeToken: String, credits: Int = 1_000_000_000) async throws -> SocketIOClient {
         var headers = HTTPFields()
         headers[HTTPField.Name("total_credits")!] = String(credits)
         headers[HTTPField.Name("in_use_credits")!] = "0"
-        let client = SocketIOClient(
-            options: .init(url: baseURL, query: ["token": probeToken], headers: headers),
-            logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var options = SocketIOClient.Options(url: baseURL, query: ["token": probeToken], headers: headers)
         let arrivals = self.arrivals
-        for kind in ["traceroute", "ping", "dns"] {
-            await client.on(kind) { arguments, _ in
-                if let id = arguments.first?["_id"]?.string { arrivals.arrived(id, at: .now) }
-            }
+        options.observer = { message, instant in
+            if let id = Self.jobID(message) { arrivals.arrived(id, at: instant) }
         }
+        let client = SocketIOClient(options: options, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await client.connect()
         return client
+    }
+
+    /// The operation id of a job's message (`42["ping",{"_id":...}]` on the default namespace), or `nil`.
+    static func jobID(_ message: WebSocketClientConnection.Message) -> String? {
+        guard case .text(let text) = message, text.hasPrefix("42["), let event = try? JSONValue(parsing: text.dropFirst(2)),
+              let values = event.array, values.count == 2, let kind = values[0].string, ["traceroute", "ping", "dns"].contains(kind)
+        else { return nil }
+        return values[1]["_id"]?.string
     }
 }
 

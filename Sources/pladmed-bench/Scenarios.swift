@@ -42,6 +42,10 @@ enum Scenarios {
     /// `samples` one-destination pings to one connected probe, one at a time: the time from sending the POST to
     /// the job's arrival at the probe. The probe connects through `probesThrough` (another instance of a cluster), or
     /// through `backend`.
+    ///
+    /// The clock starts just before the POST's bytes are written to a kept-alive connection's socket, and stops when
+    /// the job's WebSocket message is read off the probe's (``RemoteBackend/arrivals``): neither client's task hops
+    /// count, only the server's work and the loopback's.
     static func dispatch(_ backend: RemoteBackend, probesThrough: RemoteBackend? = nil, samples: Int) async throws -> DispatchFigure {
         let probeSide = probesThrough ?? backend
         let account = try await backend.account(credits: Double(samples) * 10)
@@ -51,17 +55,17 @@ enum Scenarios {
         let body = #"{"probes":["\#(probe.id)"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["192.0.2.1"]}}"#
         // The POSTs share a kept-alive connection, as a browser's would: the time is the server's and the network's,
         // not a TCP handshake and a connection's set-up per request.
-        var latencies = try await backend.withSession { session in
-            var latencies: [Double] = []
-            for _ in 0..<samples {
-                let sent = ContinuousClock.now
-                let answer = try await backend.call(on: session, "POST", "/ping", body, token: account.token)
-                guard answer.status == 201, let id = answer.json?["_id"]?.string else { throw BenchError("POST /ping answered \(answer.status)") }
-                let arrived = await probeSide.arrivals.arrival(of: id)
-                let latency = arrived - sent
-                latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
+        let http = TimedHTTPClient(host: backend.host, port: backend.port)
+        defer { http.close() }
+        var latencies: [Double] = []
+        for _ in 0..<samples {
+            let answer = try await http.send("POST", "/ping", body: body, token: account.token)
+            guard answer.status == 201, let id = (try? JSONValue(parsing: answer.body))?["_id"]?.string else {
+                throw BenchError("POST /ping answered \(answer.status)")
             }
-            return latencies
+            let arrived = await probeSide.arrivals.arrival(of: id)
+            let latency = arrived - answer.sent
+            latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
         }
         latencies.sort()
         return DispatchFigure(

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import JSONValues
 import NIOCore
 import PladmedCore
+import PladmedTestSupport
 import SocketIO
 import Testing
 
@@ -156,6 +157,35 @@ struct SocketIOServerTests {
                 #expect(try await client.emitWithAck("ask-me", [.int(n), .int(60_000)], timeout: .seconds(100)) == [.string("answer"), .int(n)])
             }
             #expect(try await client.emitWithAck("ask-me", [.string("stay silent"), .int(300)], timeout: .seconds(100)) == [.string("ackTimeout")])
+            await client.disconnect()
+        }
+    }
+
+    @Test("the client's observer sees every message as read, before its handler runs, with the time it was read")
+    func observer() async throws {
+        try await Self.withServer { _, _, url in
+            let seen = Mutex<[(WebSocketClientConnection.Message, ContinuousClock.Instant)]>([])
+            let handled = Mutex<[(SocketIOValue, ContinuousClock.Instant)]>([])
+            var options = SocketIOClient.Options(url: url)
+            options.observer = { message, instant in seen.withLock { $0.append((message, instant)) } }
+            let client = SocketIOClient(options: options)
+            await client.on("shouted") { arguments, _ in handled.withLock { $0.append((arguments.first ?? .null, .now)) } }
+            try await client.connect()
+            for n in 0..<5 { try await client.emit("shout", [.int(n)]) }
+            #expect(try await Eventually.holds(within: 10) { handled.withLock { $0.count } == 5 })
+            // Each shout's message, by its number, with the time it was read.
+            var read: [Int: ContinuousClock.Instant] = [:]
+            for (message, instant) in seen.withLock({ $0 }) {
+                guard case .text(let text) = message, text.hasPrefix(#"42["shouted","#), let n = Int(text.dropFirst(13).dropLast()) else { continue }
+                read[n] = instant
+            }
+            #expect(read.keys.sorted() == Array(0..<5))
+            // The Engine.IO open packet is the first message read.
+            #expect(seen.withLock { $0 }.first.map { message, _ in if case .text(let text) = message { text.hasPrefix("0{") } else { false } } == true)
+            for (value, instant) in handled.withLock({ $0 }) {
+                let n = try #require(value.number.map(Int.init))
+                #expect(try #require(read[n]) <= instant)
+            }
             await client.disconnect()
         }
     }

@@ -22,6 +22,9 @@ public final class SocketIOClient: Sendable {
         public var maxFrameSize: Int = 16 << 20
         /// Reconnecting after an established connection is lost; `nil` (the default) never reconnects.
         public var reconnection: ReconnectionPolicy?
+        /// Sees every Engine.IO message as it is read off the WebSocket, with the time it was read, before it is
+        /// decoded and handed to a handler (for timing what a server sends: a handler runs two task hops later).
+        public var observer: WebSocketClientConnection.Observer?
 
         public init(
             url: String, query: [String: String] = [:], headers: HTTPFields = [:], origin: String? = nil, auth: SocketIOValue? = nil,
@@ -144,13 +147,14 @@ actor ClientConnection: AckWaiting {
         let origin: String?
         let maxFrameSize: Int
         let reconnection: ReconnectionPolicy?
+        let observer: WebSocketClientConnection.Observer?
     }
 
     init(options: SocketIOClient.Options, logger: Logger) {
         self.options = ClientOptionsSnapshot(
             url: options.webSocketURL, namespace: options.namespace, auth: options.auth,
             headers: options.headers.map { ($0.name.rawName, $0.value) }, origin: options.origin, maxFrameSize: options.maxFrameSize,
-            reconnection: options.reconnection)
+            reconnection: options.reconnection, observer: options.observer)
         self.logger = logger
     }
 
@@ -186,7 +190,8 @@ actor ClientConnection: AckWaiting {
         let options = self.options, logger = self.logger
         do {
             let socket = try await WebSocketClientConnection.connect(
-                url: options.url, headers: options.headers, origin: options.origin, maxMessageSize: options.maxFrameSize)
+                url: options.url, headers: options.headers, origin: options.origin, maxMessageSize: options.maxFrameSize,
+                observer: options.observer)
             self.socket = socket
             for try await message in socket.messages {
                 switch message {

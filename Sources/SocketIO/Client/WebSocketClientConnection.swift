@@ -16,6 +16,10 @@ public final class WebSocketClientConnection: Sendable {
         case binary([UInt8])
     }
 
+    /// Sees each whole message on the connection's event loop as soon as it is read, with the time it was read,
+    /// before it goes to ``messages``; it must return quickly.
+    public typealias Observer = @Sendable (Message, ContinuousClock.Instant) -> Void
+
     /// Why connecting failed.
     public enum ConnectError: Error, Equatable, Sendable {
         /// Not a `ws://`/`wss://`/`http://`/`https://` URL with a host.
@@ -38,9 +42,10 @@ public final class WebSocketClientConnection: Sendable {
     ///   - headers: sent with the upgrade request, as given.
     ///   - origin: an `Origin` header; none when `nil`.
     ///   - maxMessageSize: the largest message accepted from the server; a larger one closes the connection.
+    ///   - observer: sees each message as it is read (for timing: ``messages`` delivers it a task hop later).
     public static func connect(
         url: String, headers: [(String, String)] = [], origin: String? = nil, maxMessageSize: Int = 16 << 20,
-        tlsConfiguration: TLSConfiguration? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        observer: Observer? = nil, tlsConfiguration: TLSConfiguration? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketClientConnection {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host, !host.isEmpty,
               ["ws", "wss", "http", "https"].contains(scheme)
@@ -68,7 +73,7 @@ public final class WebSocketClientConnection: Sendable {
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: maxMessageSize))
-                            try channel.pipeline.syncOperations.addHandler(WebSocketClientHandler(continuation: continuation))
+                            try channel.pipeline.syncOperations.addHandler(WebSocketClientHandler(continuation: continuation, observer: observer))
                             return true
                         }
                     }

@@ -8,10 +8,20 @@ final class WebSocketClientHandler: ChannelInboundHandler, RemovableChannelHandl
     typealias OutboundOut = WebSocketFrame
 
     private let continuation: AsyncThrowingStream<WebSocketClientConnection.Message, any Error>.Continuation
+    private let observer: WebSocketClientConnection.Observer?
     private var closing = false
 
-    init(continuation: AsyncThrowingStream<WebSocketClientConnection.Message, any Error>.Continuation) {
+    init(
+        continuation: AsyncThrowingStream<WebSocketClientConnection.Message, any Error>.Continuation,
+        observer: WebSocketClientConnection.Observer?
+    ) {
         self.continuation = continuation
+        self.observer = observer
+    }
+
+    private func deliver(_ message: WebSocketClientConnection.Message) {
+        observer?(message, .now)
+        continuation.yield(message)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -19,9 +29,9 @@ final class WebSocketClientHandler: ChannelInboundHandler, RemovableChannelHandl
         var payload = frame.unmaskedData
         switch frame.opcode {
         case .text:
-            continuation.yield(.text(payload.readString(length: payload.readableBytes) ?? ""))
+            deliver(.text(payload.readString(length: payload.readableBytes) ?? ""))
         case .binary:
-            continuation.yield(.binary(Array(payload.readableBytesView)))
+            deliver(.binary(Array(payload.readableBytesView)))
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)
             context.writeAndFlush(Self.wrapOutboundOut(pong), promise: nil)
