@@ -20,6 +20,11 @@ extension JSONValue {
         self = try data.withUnsafeBytes { try Self.parse($0) }
     }
 
+    /// Parses JSON text in `bytes`.
+    public init(parsing bytes: UnsafeRawBufferPointer) throws {
+        self = try Self.parse(bytes)
+    }
+
     /// Parses JSON text given as a string.
     public init(parsing text: some StringProtocol) throws {
         var text = String(text)

@@ -48,6 +48,19 @@ public enum JSONValue: Hashable, Sendable {
     public subscript(key: String) -> JSONValue? {
         object?[key]
     }
+
+    /// The value with every number that has an `Int`'s value (`1.0`, `1e3`, `-0.0`) as ``int(_:)``, as Swift's
+    /// `JSONDecoder` reads a number into `Int` when it can: how values decoded type by type (``init(from:)``) hold them.
+    public var integralNumbersAsIntegers: JSONValue {
+        switch self {
+        case .double(let value):
+            guard value.rounded() == value, value >= -0x1p63, value < 0x1p63 else { return self }
+            return .int(Int(value))
+        case .array(let values): return .array(values.map(\.integralNumbersAsIntegers))
+        case .object(let members): return .object(members.mapValues(\.integralNumbersAsIntegers))
+        default: return self
+        }
+    }
 }
 
 extension JSONValue {

@@ -16,6 +16,29 @@ struct JSONValueTests {
         #expect(Set([JSONValue.int(3), .double(3)]).count == 1)
     }
 
+    @Test("numbers with an Int's value become integers, as JSONDecoder reads them into Int; others stay as they are")
+    func integralNumbers() throws {
+        let value = try JSONValue(parsing: #"{"a":1.0,"b":[1e3,-0.0,2.5,1e19,-9.2e18,"1.0"],"c":{"d":100.0e0},"e":null,"f":7}"#)
+        let normalized = value.integralNumbersAsIntegers
+        func isInt(_ value: JSONValue?, _ expected: Int) -> Bool { if case .int(expected)? = value { true } else { false } }
+        #expect(isInt(normalized["a"], 1) && isInt(normalized["c"]?["d"], 100) && isInt(normalized["f"], 7))
+        let list = try #require(normalized["b"]?.array)
+        #expect(isInt(list[0], 1000) && isInt(list[1], 0) && isInt(list[4], -9_200_000_000_000_000_000))
+        if case .double(2.5) = list[2] {} else { Issue.record("2.5 changed: \(list[2])") }
+        if case .double(1e19) = list[3] {} else { Issue.record("1e19 (beyond Int) changed: \(list[3])") }
+        #expect(list[5] == .string("1.0") && normalized["e"] == .null)
+        // Written as integers are: `-9.2e18` was read into `Int` by the generated decoding, so it was stored so.
+        #expect(try normalized.serializedText().contains("-9200000000000000000"))
+    }
+
+    @Test("text parses alike from a string and from raw bytes")
+    func rawBytes() throws {
+        let text = #"{"k":["v",1,2.5,true,null]}"#
+        let fromBytes = try Array(text.utf8).withUnsafeBytes { try JSONValue(parsing: $0) }
+        #expect(fromBytes == (try JSONValue(parsing: text)))
+        #expect(throws: JSONParseError.self) { try Array("{".utf8).withUnsafeBytes { try JSONValue(parsing: $0) } }
+    }
+
     @Test("parsing keeps integers as integers and reads every escape")
     func parsing() throws {
         let text = #" { "a" : [ -0, 12, -3.5e2, 1E+2, 9223372036854775807, 9223372036854775808 ], "s": "\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00é", "n": null, "t": true, "f": false, "e": {} } "#

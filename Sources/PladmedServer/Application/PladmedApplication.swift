@@ -90,7 +90,12 @@ public enum PladmedApplication {
         let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
         let authenticator = Authenticator(store: store, tokens: tokens)
         router.add(middleware: OwnOperationsMiddleware(store: store, authenticator: authenticator))
+        router.add(middleware: CurrentUserMiddleware(authenticator: authenticator))
         let hub = hub ?? registry
+        let scheduler = OperationScheduler(
+            store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation,
+            metrics: metrics)
+        router.add(middleware: MeasurementRequestMiddleware(scheduler: scheduler, authenticator: authenticator))
         let probeList = ProbeListCache(maxAge: .nanoseconds(Int64(configuration.probeListMaxAge * 1e9)))
         router.add(middleware: ProbeListCacheMiddleware(cache: probeList, hub: hub))
         router.add(middleware: SingleWriteResponseMiddleware())
@@ -101,9 +106,7 @@ public enum PladmedApplication {
             logger: logger)
         let handler = APIHandler(
             store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
-            scheduler: OperationScheduler(
-                store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation,
-                metrics: metrics),
+            scheduler: scheduler,
             production: configuration.production, maxCredits: configuration.maxCredits,
             loginsByAddress: RateLimiter(perMinute: configuration.loginRatePerAddress),
             loginsByAccount: RateLimiter(perMinute: configuration.loginRatePerAccount),
