@@ -57,6 +57,24 @@ struct CronExpressionTests {
     ])
     func refused(_ expression: String) {
         #expect(throws: CronError.self) { try CronExpression(expression) }
+        #expect(throws: CronError.self) { try CronExpression.parsed(expression) }
+    }
+
+    @Test("a kept expression is the one parsed from its text, short or long, in every time zone")
+    func kept() throws {
+        let long = "0 " + (0..<24).map(String.init).joined(separator: ",") + " 1-31 1-12 " + String(repeating: "1,", count: 60) + "1"
+        #expect(long.utf8.count > 128)
+        let zone = TimeZone(identifier: "America/Argentina/Buenos_Aires")!
+        for text in ["*/5 * * * *", "0 0 13 * fri", long] {
+            let parsed = try CronExpression.parsed(text), again = try CronExpression.parsed(text)
+            #expect(parsed == (try CronExpression(text)) && again == parsed)
+            #expect(parsed.next(after: Self.date("2026-11-29 00:00"), in: zone) == (try CronExpression(text)).next(after: Self.date("2026-11-29 00:00"), in: zone))
+        }
+        // More texts than are kept: each still parses to its own expression.
+        for minute in 0..<300 {
+            let text = "\(minute % 60) \(minute / 60) * * *"
+            #expect(try CronExpression.parsed(text) == (try CronExpression(text)))
+        }
     }
 
     @Test("day of month and day of week: either matches when both are restricted")

@@ -14,5 +14,10 @@ struct ObjectIDTests {
         // Minted in the same millisecond, they still differ.
         let same = (0..<100).map { _ in ObjectID(date: start) }
         #expect(Set(same).count == 100)
+        // 24 lowercase hex digits, which parse back to the same id.
+        for id in same {
+            #expect(id.hex.utf8.count == 24 && id.hex.allSatisfy { "0123456789abcdef".contains($0) })
+            #expect(ObjectID(id.hex) == id && ObjectID(id.hex.uppercased()) == id)
+        }
     }
 }

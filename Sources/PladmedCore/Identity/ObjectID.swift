@@ -31,8 +31,17 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
         bytes.append(UInt8(truncatingIfNeeded: counter >> 16))
         bytes.append(UInt8(truncatingIfNeeded: counter >> 8))
         bytes.append(UInt8(truncatingIfNeeded: counter))
-        self.hex = bytes.map { String(format: "%02x", $0) }.joined()
+        self.hex = String(unsafeUninitializedCapacity: 24) { text in
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = Self.hexDigits[Int(byte >> 4)]
+                text[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
+            }
+            return 24
+        }
     }
+
+    /// The lowercase hex digits' UTF-8 code units.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public var description: String { hex }
 

@@ -37,8 +37,8 @@ public enum MeasurementRules {
         kind: MeasurementKind, params: JSONValue?, resultFormat: String?, timeZone: TimeZone
     ) throws -> ValidatedMeasurement {
         guard let params, let fields = params.object else { throw PladmedError.invalidData }
-        guard let cronText = fields["cron"]?.string, let cron = try? CronExpression(cronText),
-              let stopText = fields["stop_time"]?.string, let stopTime = StopTime.parse(stopText, in: timeZone),
+        guard let cronText = fields["cron"]?.string, let cron = try? CronExpression.parsed(cronText) else { throw PladmedError.invalidData }
+        guard let stopText = fields["stop_time"]?.string, let stopTime = StopTime.parse(stopText, in: timeZone),
               let timesPerMinute = fields["times_per_minute"]?.number, timesPerMinute > 0
         else { throw PladmedError.invalidData }
         let ips = try stringList(fields["ips"])

@@ -29,8 +29,7 @@ public struct CronExpression: Sendable, Equatable {
     /// The first fire time strictly after `date`, in `timeZone`'s wall-clock time; `nil` when the expression
     /// does not fire within 50 years (such as `0 0 31 2 *`), where croniter gives up too.
     public func next(after date: Date, in timeZone: TimeZone) -> Date? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        let calendar = Calendar.gregorian(in: timeZone)
         let start = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         var cursor = WallClock(year: start.year!, month: start.month!, day: start.day!, hour: start.hour!, minute: start.minute!)
         cursor.add(minutes: 1)

@@ -15,9 +15,7 @@ public enum StopTime {
               (1...12).contains(month), year >= 1, (1...WallClock.daysIn(month: month, year: year)).contains(day),
               (0...23).contains(hour), (0...59).contains(minute)
         else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
+        return Calendar.gregorian(in: timeZone).date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
     }
 
     private static func number(_ text: Substring, digits: ClosedRange<Int>) -> Int? {

@@ -168,17 +168,21 @@ public final class SQLiteStore: Store {
         let charged = try writeNow { db -> User in
             try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
             let outcome = Result { () throws -> User in
-                var charged: User?
-                try db.inTransaction(.immediate) {
+                // `BEGIN` and `COMMIT` are kept compiled, as the other statements are (`inTransaction` compiles them
+                // anew each time). `RETURNING` would cost more than reading the account back: SQLite stores its rows
+                // in a temporary table.
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                do {
                     try db.cachedStatement(sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?")
                         .execute(arguments: [new.credits, new.owner.hex, new.credits])
-                    guard db.changesCount == 1, let user = try Self.fetchUser(db, id: new.owner) else { throw PladmedError.notEnoughCredits }
+                    guard db.changesCount == 1, let charged = try Self.fetchUser(db, id: new.owner) else { throw PladmedError.notEnoughCredits }
                     try Self.insert(operation, params: params, into: db)
-                    charged = user
-                    return .commit
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                    return charged
+                } catch {
+                    if db.isInsideTransaction { try db.cachedStatement(sql: "ROLLBACK").execute() }
+                    throw error
                 }
-                guard let charged else { throw PladmedError.notEnoughCredits }
-                return charged
             }
             // Every other write stays durable within its commit.
             try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
