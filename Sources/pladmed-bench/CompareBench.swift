@@ -24,7 +24,7 @@ struct CompareBench: AsyncParsableCommand {
     var samples = 200
 
     @Option(help: "Rounds of the dispatch measurement (they alternate between the backends); each backend's median round counts.")
-    var dispatchRounds = 3
+    var dispatchRounds = 5
 
     @Option(help: "The scenarios to run, comma-separated: http, dispatch, ingest.")
     var scenarios = "http,dispatch,ingest"
