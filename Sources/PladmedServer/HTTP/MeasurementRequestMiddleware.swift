@@ -11,11 +11,6 @@ struct MeasurementRequestMiddleware<Context: RequestContext>: RouterMiddleware {
     let scheduler: OperationScheduler
     let authenticator: Authenticator
 
-    /// The measurement of each path, with its operation's name in ``AccessPolicy``.
-    static var routes: [String: (kind: MeasurementKind, operationID: String)] {
-        ["traceroute": (.traceroute, "createTraceroute"), "ping": (.ping, "createPing"), "dns": (.dns, "createDns")]
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let route = Self.route(request.uri.path) else { return try await next(request, context) }
         let caller = try await authenticator.caller(request.headers, meeting: AccessPolicy.requirements[route.operationID] ?? .user)
@@ -27,11 +22,17 @@ struct MeasurementRequestMiddleware<Context: RequestContext>: RouterMiddleware {
             body: ResponseBody(byteBuffer: ByteBuffer(string: try OperationJSON.text(of: operation))))
     }
 
-    /// The route of `path` as the router matches it: empty segments (a trailing or doubled `/`) do not count.
+    /// The measurement `path` asks for, with its operation's name in ``AccessPolicy``, as the router matches paths:
+    /// empty segments (a trailing or doubled `/`) do not count.
     static func route(_ path: String) -> (kind: MeasurementKind, operationID: String)? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         guard segments.count == 1 else { return nil }
-        return routes[String(segments[0])]
+        switch segments[0] {
+        case "traceroute": return (.traceroute, "createTraceroute")
+        case "ping": return (.ping, "createPing")
+        case "dns": return (.dns, "createDns")
+        default: return nil
+        }
     }
 
     /// A measurement request's fields, as the generated request types declare them: an object whose `probes` is a
