@@ -30,8 +30,10 @@ public struct NewOperation: Sendable {
 public enum ResultInsertion: Sendable, Equatable {
     /// Stored, and the probe's owner was credited.
     case stored
-    /// A result with that unique code was already stored for the operation; nothing changed.
+    /// A result with that unique code was already stored for the operation by the same probe; nothing changed.
     case duplicate
+    /// A result with that unique code was already stored for the operation by another probe; nothing changed.
+    case codeTakenByAnotherProbe
     /// No such operation.
     case unknownOperation
     /// The probe has stored as many results for the operation as it may; nothing changed.
@@ -58,8 +60,13 @@ public protocol Store: Sendable {
     /// when there is no such user. Throws ``PladmedError/balanceLimit(_:)`` (changing nothing) past the limit.
     func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User?
 
-    /// Stores a probe owned by `owner`.
-    func createProbe(owner: ObjectID, location: Location) async throws -> Probe
+    /// Sets the most probes `user` may register (`nil`: the server's default); returns the updated user, `nil` when
+    /// there is no such user.
+    func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User?
+
+    /// Stores a probe owned by `owner` unless `owner` has `limit` probes already: then throws
+    /// ``PladmedError/probeLimit(_:)``, storing nothing.
+    func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe
     /// The probes with these ids that exist, in no particular order.
     func probes(ids: [ObjectID]) async throws -> [Probe]
     /// Every probe in registration order, or only `owner`'s.
@@ -81,6 +88,10 @@ public protocol Store: Sendable {
     /// (increasing, not necessarily consecutive); `nil` when there is no such operation. Reads a large operation's
     /// results a page at a time.
     func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]?
+    /// At most `limit` operations in creation order, after the operation `after` (from the first when `nil`; none
+    /// when `after` names no operation), only `owner`'s when given, without their results: a list read a page at a
+    /// time.
+    func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord]
     /// Operations in creation order, only `owner`'s when given, with or without their results.
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 
@@ -106,6 +117,11 @@ extension Store {
     /// Stores `operation` and takes its credits from the owner (see ``createOperation(_:whenVisible:)``).
     public func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
         try await createOperation(operation, whenVisible: { _ in })
+    }
+
+    /// Stores a probe owned by `owner`, with no limit.
+    public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
+        try await createProbe(owner: owner, location: location, limit: .max)
     }
 
     /// Adds `amount` to the user's credits with no bound but the finite numbers'.

@@ -150,12 +150,18 @@ struct FaultyStore: Store {
     func addCredits(_ amount: Double, to user: ObjectID, upTo limit: Double) async throws -> User? {
         try await base.addCredits(amount, to: user, upTo: limit)
     }
-    func createProbe(owner: ObjectID, location: Location) async throws -> Probe { try await base.createProbe(owner: owner, location: location) }
+    func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User? { try await base.setProbeLimit(limit, of: user) }
+    func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
+        try await base.createProbe(owner: owner, location: location, limit: limit)
+    }
     func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
     func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }
     func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         try await base.results(of: operation, after: after, limit: limit, maxBytes: maxBytes)
+    }
+    func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
+        try await base.operations(owner: owner, after: after, limit: limit)
     }
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, includeResults: includeResults)

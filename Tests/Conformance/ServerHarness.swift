@@ -43,10 +43,11 @@ struct ServerHarness {
     /// recording into `metrics`, reporting `clockState` (the kernel's when `nil`) and stopping through `drain`.
     func run(
         fault: Fault? = nil, metrics: PladmedMetrics = PladmedMetrics(), drain: ServerDrain? = nil,
-        clockState: (@Sendable () -> ClockState?)? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        clockState: (@Sendable () -> ClockState?)? = nil, log: CapturedLog? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        var logger = Logger(label: "pladmed-test")
-        logger.logLevel = .warning
+        var logger = log.map { log in Logger(label: "pladmed-test") { _ in log } } ?? Logger(label: "pladmed-test")
+        logger.logLevel = log == nil ? .warning : .info
         let clock = self.clock
         let app = try PladmedApplication.make(
             configuration: configuration, store: fault?.wrap(store) ?? store, registry: registry, hub: fault?.hub(registry),
@@ -54,6 +55,29 @@ struct ServerHarness {
             now: { clock.withLock { $0 } })
         try await app.test(.live, body)
     }
+}
+
+/// A log handler keeping every line written through it, as the line log handler would write it (message and
+/// metadata), so that a test can weigh what a request made the server log.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = metadata.merging(event.metadata ?? [:]) { $1 }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
+    }
+
+    /// The lines so far.
+    var all: [String] { lines.withLock { $0 } }
+    /// Bytes written so far.
+    var bytes: Int { all.reduce(0) { $0 + $1.utf8.count } }
 }
 
 /// A response, decoded for comparisons.

@@ -181,6 +181,63 @@ struct StoreTests {
         #expect(try await store.operation(id: operation.id, includeResults: false)?.results == [])
     }
 
+    @Test("a unique code another probe stored is its own refusal, not a duplicate of this probe's", arguments: drivers)
+    func codeOfAnotherProbe(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let (store, owner, requester, probe) = try await Self.requesterWithCredits(subject, folder)
+        let other = try await store.createProbe(owner: owner.id, location: StoreTests.here)
+        var new = Self.newOperation(requester, probe, credits: 1)
+        new.probes.append(other)
+        let operation = try await store.createOperation(new)
+        let claimed = OperationResult(probe: other.id, content: JSONPayload(.string("x")), uniqueCode: "victim")
+        #expect(try await store.addResult(claimed, to: operation.id, reward: 10, limit: 2) == .stored)
+        let victim = OperationResult(probe: probe.id, content: JSONPayload(.string("y")), uniqueCode: "victim")
+        #expect(try await store.addResult(victim, to: operation.id, reward: 10, limit: 2) == .codeTakenByAnotherProbe)
+        #expect(try await store.addResult(claimed, to: operation.id, reward: 10, limit: 2) == .duplicate)
+        #expect(try await store.user(id: owner.id)?.credits == 10)
+    }
+
+    @Test("operations are read a page at a time, in list order, without results", arguments: drivers)
+    func operationPages(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let (store, _, requester, probe) = try await Self.requesterWithCredits(subject, folder)
+        var made: [ObjectID] = []
+        for _ in 0..<7 { made.append(try await store.createOperation(Self.newOperation(requester, probe, credits: 1)).id) }
+        let result = OperationResult(probe: probe.id, content: JSONPayload(.string("r")), uniqueCode: "c")
+        #expect(try await store.addResult(result, to: made[0], reward: 1, limit: 1) == .stored)
+        var read: [ObjectID] = [], after: ObjectID?
+        while true {
+            let page = try await store.operations(owner: requester.id, after: after, limit: 3)
+            #expect(page.allSatisfy { $0.results.isEmpty })
+            read += page.map(\.id)
+            guard let last = page.last else { break }
+            after = last.id
+        }
+        #expect(read == made)
+        #expect(read == (try await store.operations(owner: nil, includeResults: false)).map(\.id))
+        #expect(try await store.operations(owner: ObjectID(), after: nil, limit: 3).isEmpty)
+        #expect(try await store.operations(owner: nil, after: made[5], limit: 10).map(\.id) == [made[6]])
+    }
+
+    @Test("an account registers probes up to its limit, which a superuser may set; emails compare by ASCII case only", arguments: drivers)
+    func probeLimitAndEmails(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let store = try await subject.make(folder)
+        let user = try await store.createUser(email: "Sister.k@Example.com", passwordHash: "h", isSuperuser: false)
+        for _ in 0..<2 { _ = try await store.createProbe(owner: user.id, location: StoreTests.here, limit: 2) }
+        await #expect(throws: PladmedError.probeLimit(2)) { try await store.createProbe(owner: user.id, location: StoreTests.here, limit: 2) }
+        #expect(try await store.probes(owner: user.id).count == 2)
+        #expect(try await store.setProbeLimit(3, of: user.id)?.maxProbes == 3)
+        #expect(try await store.user(id: user.id)?.maxProbes == 3)
+        #expect(try await store.setProbeLimit(3, of: ObjectID()) == nil)
+        #expect(try await store.user(email: "sister.K@example.COM")?.id == user.id)
+        // Unicode case folding would take the long s for an s, and the Kelvin sign for a k.
+        #expect(try await store.user(email: "\u{17F}ister.k@example.com") == nil)
+        #expect(try await store.user(email: "Sister.\u{212A}@Example.com") == nil)
+        #expect(try await store.user(email: "Sister.k@Example.co") == nil)
+        #expect(try await store.user(email: "S.ster.k@Example.com") == nil)
+    }
+
     /// A store with an account that paid 1 credit for an operation on its own probe.
     /// A store with a probe owner, their probe, and a requester holding 10 credits.
     static func requesterWithCredits(_ subject: Subject, _ folder: TemporaryDirectory) async throws -> (any Store, owner: User, requester: User, Probe) {

@@ -19,6 +19,16 @@ public enum AccountRules {
         return (email, password)
     }
 
+    /// The longest email an account can have, in bytes (RFC 5321's path limit, less its brackets).
+    public static let maxEmailBytes = 254
+
+    /// How emails are compared, everywhere (each store, the login limits): ASCII letters without regard to case,
+    /// every other character as it is. `ſ` (U+017F) is not `s`, nor `K` (U+212A, Kelvin) `k`, as they would be
+    /// under Unicode case folding. The key of `email` in that comparison is this lowercased form.
+    public static func emailKey(_ email: String) -> String {
+        String(decoding: email.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
     /// At least 8 characters with an uppercase and a lowercase letter, a digit and a special character.
     public static func isStrongPassword(_ password: String) -> Bool {
         password.count >= 8
@@ -31,7 +41,7 @@ public enum AccountRules {
     /// An address of the form `local@domain.tld` (RFC 5322 dot-atom local part, DNS host name domain).
     /// No DNS lookup is made.
     public static func isValidEmail(_ email: String) -> Bool {
-        guard email.utf8.count <= 254 else { return false }
+        guard email.utf8.count <= maxEmailBytes else { return false }
         let halves = email.split(separator: "@", omittingEmptySubsequences: false)
         guard halves.count == 2 else { return false }
         let local = halves[0], domain = halves[1]

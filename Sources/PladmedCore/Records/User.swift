@@ -13,9 +13,15 @@ public struct User: Sendable, Equatable {
     /// Tokens minted before the version became this one are revoked (`POST /logout` raises it); 0 for accounts
     /// that never logged out, whose tokens without a version (the original's) stay valid.
     public var tokenVersion: Int
+    /// The most probes this account may register, when a superuser set it; else the server's default
+    /// (`PLADMED_MAX_PROBES_PER_ACCOUNT`).
+    public var maxProbes: Int?
 
     /// A user record.
-    public init(id: ObjectID, email: String, passwordHash: String, credits: Double, isSuperuser: Bool, tokenVersion: Int = 0) {
+    public init(
+        id: ObjectID, email: String, passwordHash: String, credits: Double, isSuperuser: Bool, tokenVersion: Int = 0, maxProbes: Int? = nil
+    ) {
+        self.maxProbes = maxProbes
         self.id = id
         self.email = email
         self.passwordHash = passwordHash

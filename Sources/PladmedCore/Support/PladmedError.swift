@@ -48,5 +48,10 @@ public struct PladmedError: Error, Equatable, Sendable, CustomStringConvertible 
         .init(status: 429, message: message, retryAfter: max(1, seconds))
     }
     /// 404 `Invalid email or password`.
+    /// An account registering a probe past its limit.
+    public static func probeLimit(_ limit: Int) -> PladmedError {
+        PladmedError(status: 403, message: "This account has registered the \(limit) probe(s) it may; ask an administrator for more")
+    }
+
     public static let invalidLogin = PladmedError.notFound("Invalid email or password")
 }

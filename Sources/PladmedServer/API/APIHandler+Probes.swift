@@ -19,7 +19,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw PladmedError.invalidData }
         guard let location = body.location else { throw PladmedError.badRequest("Missing location field") }
         let probe = try await store.createProbe(
-            owner: caller.id, location: try Location.validated(latitude: location.latitude, longitude: location.longitude))
+            owner: caller.id, location: try Location.validated(latitude: location.latitude, longitude: location.longitude),
+            limit: caller.maxProbes ?? maxProbesPerAccount)
         probeList.invalidate()
         return .created(.init(body: .json(.init(token: tokens.probeToken(for: probe)))))
     }

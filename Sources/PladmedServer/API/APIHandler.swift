@@ -18,9 +18,11 @@ struct APIHandler: APIProtocol {
     let production: Bool
     /// The largest balance a grant may produce.
     let maxCredits: Double
+    /// Probes an account may register unless a superuser set its own limit.
+    let maxProbesPerAccount: Int
     /// Login attempts per client address, and per account.
-    let loginsByAddress: RateLimiter
-    let loginsByAccount: RateLimiter
+    let loginsByAddress: any ActionLimiter
+    let loginsByAccount: any ActionLimiter
     let metrics: PladmedMetrics
     /// Set once a graceful stop begins: `/health` answers `draining`.
     let drain: DrainState

@@ -72,7 +72,8 @@ public enum PladmedApplication {
     ) throws -> some ApplicationProtocol {
         let socketServer = SocketIOServer(
             configuration: .init(pingInterval: .seconds(25), pingTimeout: .seconds(5), maxPayload: configuration.maxUploadBytes,
-                           sessionIDPrefix: configuration.instanceName.map { $0 + "." } ?? ""),
+                           sessionIDPrefix: configuration.instanceName.map { $0 + "." } ?? "",
+                           maxSessionsPerAddress: configuration.maxSessionsPerAddress, uncappedAddresses: Set(configuration.trustedProxies)),
             logger: logger)
         drain?.attach(socketServer)
         let store = MeasuredStore(store, metrics: metrics)
@@ -80,26 +81,32 @@ public enum PladmedApplication {
         let routes = RouteTable()
         router.add(middleware: AccessLogMiddleware(metrics: metrics, routes: routes, socketPath: socketServer.configuration.path))
         router.add(middleware: socketServer.middleware())
+        router.add(middleware: PathSpellingMiddleware())
         router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(configuration.trustedProxies)))
         func add(_ middleware: some RouterMiddleware<PladmedRequestContext>) { router.add(middleware: middleware) }
         if let middleware { add(middleware) }
         router.add(middleware: FlaskCORSMiddleware(routes: routes))
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware(maxBytes: configuration.maxBodyBytes, maxDepth: configuration.maxBodyDepth))
-        router.add(middleware: OperationStreamMiddleware(store: store, pageSize: 64, pageBytes: 1 << 20))
         let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
         let authenticator = Authenticator(store: store, tokens: tokens)
-        router.add(middleware: OwnOperationsMiddleware(store: store, authenticator: authenticator))
+        router.add(middleware: OperationStreamMiddleware(store: store, authenticator: authenticator, pageSize: 64, pageBytes: 1 << 20))
         router.add(middleware: CurrentUserMiddleware(authenticator: authenticator))
         let hub = hub ?? registry
         let scheduler = OperationScheduler(
             store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation,
+            maxParamsBytes: configuration.maxParamsBytes,
             metrics: metrics)
         router.add(middleware: MeasurementRequestMiddleware(scheduler: scheduler, authenticator: authenticator))
         let probeList = ProbeListCache(maxAge: .nanoseconds(Int64(configuration.probeListMaxAge * 1e9)))
         router.add(middleware: ProbeListCacheMiddleware(cache: probeList, hub: hub))
         router.add(middleware: SingleWriteResponseMiddleware())
         let passwords = PasswordWorkers(threads: configuration.passwordThreads)
+        // In cluster mode the login limits count across every instance.
+        func limiter(_ perMinute: Int, _ name: String) -> any ActionLimiter {
+            guard let cluster = hub as? ClusterProbeHub else { return RateLimiter(perMinute: perMinute) }
+            return SharedRateLimiter(perMinute: perMinute, client: cluster.client, prefix: cluster.prefix + name, logger: logger)
+        }
         let webSocket = socketServer.webSocketConfiguration.ws
         let connectionGuard = ConnectionGuard(
             maxPerAddress: configuration.maxConnectionsPerAddress, exempt: Set(configuration.trustedProxies), headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
@@ -108,8 +115,9 @@ public enum PladmedApplication {
             store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
             scheduler: scheduler,
             production: configuration.production, maxCredits: configuration.maxCredits,
-            loginsByAddress: RateLimiter(perMinute: configuration.loginRatePerAddress),
-            loginsByAccount: RateLimiter(perMinute: configuration.loginRatePerAccount),
+            maxProbesPerAccount: configuration.maxProbesPerAccount,
+            loginsByAddress: limiter(configuration.loginRatePerAddress, "login:address:"),
+            loginsByAccount: limiter(configuration.loginRatePerAccount, "login:account:"),
             metrics: metrics, drain: drain?.state ?? DrainState(), clock: clock)
         try handler.registerHandlers(
             on: RouteTable.Recorder(transport: router, table: routes),

@@ -14,6 +14,7 @@ public enum AccessPolicy {
         "getCurrentUser": .user,
         "logout": .user,
         "addCredits": .superuser,
+        "setProbeLimit": .superuser,
         "registerProbe": .user,
         "listOwnProbes": .user,
         "createTraceroute": .user,

@@ -55,6 +55,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var passwordThreads: Int
     /// Open connections one client address may hold (`PLADMED_MAX_CONNECTIONS_PER_ADDRESS`).
     public var maxConnectionsPerAddress: Int
+    /// Socket.IO (Engine.IO) sessions one client address may hold open (`PLADMED_MAX_SESSIONS_PER_ADDRESS`); trusted
+    /// proxies have no cap.
+    public var maxSessionsPerAddress: Int
+    /// Probes one account may register (`PLADMED_MAX_PROBES_PER_ACCOUNT`), unless a superuser set the account's own.
+    public var maxProbesPerAccount: Int
+    /// Bytes an operation's parameters may take, as stored (`PLADMED_MAX_PARAMS_BYTES`).
+    public var maxParamsBytes: Int
     /// Seconds a new connection has to send its first request head (`PLADMED_REQUEST_HEAD_TIMEOUT`).
     public var requestHeadTimeout: Double
     /// Seconds a keep-alive connection may stay idle between requests (`PLADMED_IDLE_TIMEOUT`).
@@ -135,6 +142,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         passwordThreads = try Self.integer(
             environment, "PLADMED_PASSWORD_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount), in: 1...256)
         maxConnectionsPerAddress = try Self.integer(environment, "PLADMED_MAX_CONNECTIONS_PER_ADDRESS", default: 1024, in: 1...1_000_000)
+        maxSessionsPerAddress = try Self.integer(environment, "PLADMED_MAX_SESSIONS_PER_ADDRESS", default: 1024, in: 1...1_000_000)
+        maxProbesPerAccount = try Self.integer(environment, "PLADMED_MAX_PROBES_PER_ACCOUNT", default: 1000, in: 0...10_000_000)
+        maxParamsBytes = try Self.integer(environment, "PLADMED_MAX_PARAMS_BYTES", default: 64 << 10, in: 256...(16 << 20))
         requestHeadTimeout = try Self.number(environment, "PLADMED_REQUEST_HEAD_TIMEOUT", default: 10, in: 0.1...3600)
         idleTimeout = try Self.number(environment, "PLADMED_IDLE_TIMEOUT", default: 75, in: 0.1...86400)
         probeListMaxAge = try Self.number(environment, "PLADMED_PROBE_LIST_MAX_AGE", default: 1, in: 0...3600)

@@ -10,6 +10,8 @@ struct OperationScheduler: Sendable {
     let now: @Sendable () -> Date
     /// The most probe ids one operation may name.
     let maxProbes: Int
+    /// The most bytes an operation's parameters may take as stored (JSON text).
+    let maxParamsBytes: Int
     let metrics: PladmedMetrics
 
     /// Schedules `kind` for `owner` on the probes named in `probeIDs`, in the contract's order of checks:
@@ -20,6 +22,10 @@ struct OperationScheduler: Sendable {
         guard let probeIDs, !probeIDs.isEmpty else { throw PladmedError.invalidData }
         guard probeIDs.count <= maxProbes else { throw PladmedError.badRequest("An operation names at most \(maxProbes) probes") }
         let measurement = try MeasurementRules.validate(kind: kind, params: params, resultFormat: resultFormat, timeZone: timeZone)
+        let paramsBytes = try measurement.params.serializedText().utf8.count
+        guard paramsBytes <= maxParamsBytes else {
+            throw PladmedError.badRequest("The parameters take \(paramsBytes) bytes, more than the \(maxParamsBytes) an operation may")
+        }
         var ids: [ObjectID] = [], seen: Set<ObjectID> = []
         for text in probeIDs {
             guard let id = ObjectID(text) else { throw PladmedError.unknownProbe }

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import PladmedCore
 
 /// Limits every connection before HTTP sees it: one client address may hold at most `maxPerAddress` open
@@ -44,20 +45,58 @@ final class ConnectionGuard: Sendable {
     func openConnections(from address: String) -> Int { open.withLock { $0[address] ?? 0 } }
 }
 
-/// The first handler of every connection's pipeline, enforcing its ``ConnectionGuard``.
-final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// The first handler of every connection's pipeline, enforcing its ``ConnectionGuard``; and, with
+/// ``ParserErrorHandler`` at the pipeline's end, the answer to a request the HTTP parser refuses.
+final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     private let connectionGuard: ConnectionGuard
     private var address: String?
     private var headTimer: Scheduled<Void>?
     /// The last bytes seen before the first head's end (`\r\n\r\n`) arrives, across reads.
     private var tail: [UInt8] = []
+    /// Whether any byte of an answer was written: a 400 can then no longer be sent cleanly.
+    private var wroteAnything = false
+    private var context: ChannelHandlerContext?
 
     init(_ connectionGuard: ConnectionGuard) {
         self.connectionGuard = connectionGuard
     }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        wroteAnything = true
+        context.write(data, promise: promise)
+    }
+
+    /// The answer to bytes the HTTP parser refused, while nothing was answered on the connection yet:
+    /// `400 {"Error": ...}` written here, under the HTTP encoder, and the connection closed. `false` (nothing done)
+    /// once an answer was written: the server's HTTP handling is then running, and answers the error itself.
+    func refuseMalformedRequest() -> Bool {
+        guard let context, !wroteAnything else { return false }
+        headTimer?.cancel()
+        headTimer = nil
+        wroteAnything = true
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: Self.badRequest))), promise: nil)
+        context.close(promise: nil)
+        return true
+    }
+
+    static let badRequest = {
+        let body = #"{"Error":"The request is not valid HTTP/1.1"}"#
+        return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n" + body
+    }()
 
     func channelActive(context: ChannelHandlerContext) {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
@@ -112,7 +151,26 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 }
 
-/// A server child channel with a ``ConnectionGuardHandler`` in front of `base`'s pipeline.
+/// The last handler of a connection's pipeline while it is set up: an error of the HTTP parser reaching it (the
+/// server's own HTTP handling, which answers such errors itself, is not running yet, or is behind it) is answered by
+/// the ``ConnectionGuardHandler`` with a 400, and the connection closed: a request head that does not parse (a CR in
+/// the target, `HTTP/9.9`, a header without a colon, `Content-Length` with `Transfer-Encoding`, TLS bytes) or a bad
+/// chunk size would otherwise leave the connection open with nothing answering it.
+final class ParserErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError, let first = try? context.pipeline.syncOperations.handler(type: ConnectionGuardHandler.self),
+              first.refuseMalformedRequest()
+        else {
+            context.fireErrorCaught(error)
+            return
+        }
+    }
+}
+
+/// A server child channel with a ``ConnectionGuardHandler`` in front of `base`'s pipeline, and a
+/// ``ParserErrorHandler`` behind it.
 struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
@@ -122,7 +180,13 @@ struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(connectionGuard), position: .first)
-        }.flatMap { base.setup(channel: channel, logger: logger) }
+        }.flatMap {
+            let value = base.setup(channel: channel, logger: logger)
+            return value.flatMapThrowing { value in
+                try channel.pipeline.syncOperations.addHandler(ParserErrorHandler(), position: .last)
+                return value
+            }
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

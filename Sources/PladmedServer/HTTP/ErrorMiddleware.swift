@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 import OpenAPIRuntime
 import PladmedCore
 import PladmedStorage
@@ -12,7 +13,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
     /// Operations whose decoding failures answer the contract's `Invalid data provided`.
-    static var contractValidatedOperations: Set<String> { ["createTraceroute", "createPing", "createDns", "addCredits"] }
+    static var contractValidatedOperations: Set<String> { ["createTraceroute", "createPing", "createDns", "addCredits", "setProbeLimit"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -45,6 +46,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             context.logger.error("request failed", metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"])
             return Self.json(status: 500, message: "Internal server error")
+        case is HTTPParserError:
+            // A body the parser refused (a bad chunk size): the client's fault, and the connection cannot go on.
+            var response = Self.json(status: 400, message: "The request is not valid HTTP/1.1")
+            response.headers[.connection] = "close"
+            return response
         case let error as HTTPError where error.status == .notFound:
             if let allowed = routes.allowedMethods(for: request.uri.path) {
                 var response = Self.json(status: 405, message: "Method not allowed")

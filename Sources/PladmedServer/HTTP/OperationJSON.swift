@@ -7,6 +7,12 @@ enum OperationJSON {
     /// `{"_id":...,"credits":...,"params":...,"probes":[...],"result_format":...,"results":[`: the operation without
     /// its results, left open for them.
     static func head(of operation: OperationRecord) throws -> String {
+        String(try summary(of: operation).dropLast()) + #","results":["#
+    }
+
+    /// `{"_id":...,"credits":...,"params":...,"probes":[...],"result_format":...}`: the operation as `GET /operations`
+    /// lists it (`Components.Schemas.OperationSummary`).
+    static func summary(of operation: OperationRecord) throws -> String {
         let probes: [JSONValue] = operation.probes.map { probe in
             var fields: [String: JSONValue] = ["identifier": .string(probe.id.hex), "owner_id": .string(probe.owner.hex)]
             if let location = probe.location {
@@ -18,7 +24,7 @@ enum OperationJSON {
             "_id": .string(operation.id.hex), "credits": .double(operation.credits), "params": operation.params,
             "probes": .array(probes), "result_format": .string(operation.resultFormat),
         ])
-        return String(try fields.serializedText().dropLast()) + #","results":["#
+        return try fields.serializedText()
     }
 
     /// `{"probe":...,"results":...}`: one result.

@@ -11,7 +11,7 @@ struct MeasuredStore: Store {
 
     /// The store operations, as their label.
     enum Call: String, CaseIterable {
-        case createUser, user, revokeTokens, addCredits, createProbe, probes, createOperation, operation, results, operations,
+        case createUser, user, revokeTokens, addCredits, setProbeLimit, createProbe, probes, createOperation, operation, results, operations,
             addResult, users, importRecords, deleteAll, prepare, ping
     }
 
@@ -56,8 +56,12 @@ struct MeasuredStore: Store {
         try await measure(.addCredits) { try await base.addCredits(amount, to: user, upTo: limit) }
     }
 
-    func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
-        try await measure(.createProbe) { try await base.createProbe(owner: owner, location: location) }
+    func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User? {
+        try await measure(.setProbeLimit) { try await base.setProbeLimit(limit, of: user) }
+    }
+
+    func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
+        try await measure(.createProbe) { try await base.createProbe(owner: owner, location: location, limit: limit) }
     }
 
     func probes(ids: [ObjectID]) async throws -> [Probe] {
@@ -78,6 +82,10 @@ struct MeasuredStore: Store {
 
     func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         try await measure(.results) { try await base.results(of: operation, after: after, limit: limit, maxBytes: maxBytes) }
+    }
+
+    func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
+        try await measure(.operations) { try await base.operations(owner: owner, after: after, limit: limit) }
     }
 
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {

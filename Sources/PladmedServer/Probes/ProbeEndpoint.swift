@@ -15,6 +15,8 @@ final class ProbeEndpoint: Sendable {
     let logger: Logger
     /// Live connections by connection id, with the credentials checked when they joined.
     private let connections = Mutex<[String: (socket: Socket, credentials: ProbeCredentials)]>([:])
+    /// One warning about a connection's bad messages per interval.
+    private let warnings = WarningThrottle()
 
     init(store: any Store, hub: any ProbeHub, tokens: TokenService, ingestor: ResultIngestor, logger: Logger) {
         self.store = store
@@ -81,6 +83,7 @@ final class ProbeEndpoint: Sendable {
 
     private func disconnected(_ socket: Socket, reason: String) async {
         let id = Self.connectionID(socket)
+        warnings.forget(id)
         guard let credentials = connections.withLock({ $0.removeValue(forKey: id)?.credentials }) else { return }
         if await hub.detach(probe: credentials.probe, connectionID: id) {
             logger.info("probe disconnected", metadata: ["probe": "\(credentials.probe)", "reason": "\(reason)"])
@@ -90,7 +93,13 @@ final class ProbeEndpoint: Sendable {
     private func adjust(_ socket: Socket, _ arguments: [SocketIOValue], _ ack: Acknowledgement?, sign: Double) async {
         guard let credentials = credentials(socket) else { return }
         guard let credits = arguments.first?["credits"]?.number, credits >= 0, credits.isFinite else {
-            logger.warning("credits message ignored", metadata: ["probe": "\(credentials.probe)", "payload": "\(arguments)"])
+            let (allowed, held) = warnings.admit(Self.connectionID(socket))
+            if allowed {
+                logger.warning("credits message ignored", metadata: [
+                    "probe": "\(credentials.probe)", "payload": "\(arguments.first?.summary ?? "none")",
+                    "credits": "\(arguments.first?["credits"]?.summary ?? "absent")", "held_back": "\(held)",
+                ])
+            }
             await ack?([.object(["Error": .string("credits must be a non-negative number")])])
             return
         }

@@ -81,6 +81,8 @@ struct ResultIngestor: Sendable {
             logger.debug("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .duplicate:
             logger.debug("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
+        case .codeTakenByAnotherProbe:
+            throw ResultRefusal(.duplicateCode, .badRequest("Another probe stored a result with unique_code \(code.prefix(64).debugDescription) for this operation"))
         case .unknownOperation:
             throw ResultRefusal(.unknownOperation, .unknownOperation)
         case .limitReached:

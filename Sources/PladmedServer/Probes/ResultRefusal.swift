@@ -4,7 +4,7 @@ import PladmedCore
 struct ResultRefusal: Error {
     enum Reason: String {
         case malformed, unknownOperation = "unknown_operation", notAssigned = "not_assigned", undecodable
-        case tooLarge = "too_large", limitReached = "limit_reached", storeError = "store_error"
+        case tooLarge = "too_large", limitReached = "limit_reached", storeError = "store_error", duplicateCode = "duplicate_code"
     }
 
     let reason: Reason

@@ -12,10 +12,12 @@ extension MongoStore {
     }
 
     static func document(_ user: User) -> BSONDocument {
-        [
+        var document: BSONDocument = [
             "_id": .objectID(user.id), "email": .string(user.email), "password": .string(user.passwordHash),
             "credits": number(user.credits), "is_superuser": .bool(user.isSuperuser), "token_version": .int32(Int32(clamping: user.tokenVersion)),
         ]
+        document["max_probes"] = user.maxProbes.map { .int64(Int64($0)) }
+        return document
     }
 
     static func user(_ document: BSONDocument) -> User? {
@@ -23,7 +25,8 @@ extension MongoStore {
             return nil
         }
         return User(id: id, email: email, passwordHash: password, credits: document["credits"]?.number ?? 0,
-                    isSuperuser: document["is_superuser"]?.bool ?? false, tokenVersion: document["token_version"]?.number.map { Int($0) } ?? 0)
+                    isSuperuser: document["is_superuser"]?.bool ?? false, tokenVersion: document["token_version"]?.number.map { Int($0) } ?? 0,
+                    maxProbes: document["max_probes"]?.number.flatMap { $0.isFinite ? Int(exactly: $0.rounded()) : nil })
     }
 
     static func geoJSON(_ location: Location) -> BSONValue {

@@ -54,11 +54,29 @@ public final class MongoStore: Store {
         try await connection.findOne("users", ["_id": .objectID(id)]).flatMap(Self.user)
     }
 
+    /// Compared as ``AccountRules/emailKey(_:)`` compares: the exact spelling first, then a pattern in which each
+    /// ASCII letter is a class of its two cases and every other character stands for itself (a regex's `i` option
+    /// would fold Unicode: `ſ` would find `s`).
     public func user(email: String) async throws -> User? {
         if let exact = try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user) { return exact }
-        let pattern = "^" + NSRegularExpression.escapedPattern(for: email) + "$"
-        return try await connection.findOne("users", ["email": .document(["$regex": .string(pattern), "$options": .string("i")])])
-            .flatMap(Self.user)
+        let key = AccountRules.emailKey(email)
+        var pattern = "^"
+        for character in email {
+            if character.isASCII, character.isLetter {
+                pattern += "[" + character.lowercased() + character.uppercased() + "]"
+            } else {
+                pattern += NSRegularExpression.escapedPattern(for: String(character))
+            }
+        }
+        pattern += "$"
+        return try await connection.find("users", ["email": .document(["$regex": .string(pattern)])], options: ["limit": .int64(2)])
+            .compactMap(Self.user).first { AccountRules.emailKey($0.email) == key }
+    }
+
+    public func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User? {
+        let update: BSONDocument = limit.map { ["$set": .document(["max_probes": .int64(Int64($0))])] }
+            ?? ["$unset": .document(["max_probes": .string("")])]
+        return try await connection.findOneAndUpdate("users", ["_id": .objectID(user)], update).flatMap(Self.user)
     }
 
     public func revokeTokens(of user: ObjectID) async throws -> User? {
@@ -78,7 +96,14 @@ public final class MongoStore: Store {
 
     // MARK: probes
 
-    public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
+    /// The count and the insert are two steps: concurrent registrations of one account may pass the limit by as
+    /// many as run at once.
+    public func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
+        if limit < .max {
+            let held = try await connection.find(
+                "probes", ["owner": .objectID(owner)], options: ["projection": .document(["_id": .int32(1)]), "limit": .int64(Int64(limit))])
+            guard held.count < limit else { throw PladmedError.probeLimit(limit) }
+        }
         let probe = Probe(id: ObjectID(), owner: owner, location: location)
         try await connection.insert(Self.document(probe), into: "probes")
         return probe
@@ -133,6 +158,16 @@ public final class MongoStore: Store {
         return try await records(try await connection.find("operations", filter, options: options))
     }
 
+    public func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
+        guard limit > 0 else { return [] }
+        var filter: BSONDocument = owner.map { ["owner": .objectID($0)] } ?? [:]
+        if let after { filter["_id"] = .document(["$gt": .objectID(after)]) }
+        let options: BSONDocument = [
+            "sort": .document(["_id": .int32(1)]), "projection": .document(["results": .int32(0)]), "limit": .int64(Int64(limit)),
+        ]
+        return try await records(try await connection.find("operations", filter, options: options))
+    }
+
     /// Operation documents as records, their probes' owners and locations read in one query.
     private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
         let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })
@@ -180,9 +215,14 @@ public final class MongoStore: Store {
             return true
         }
         guard stored else {
+            let sameCode: BSONDocument = ["unique_code": .string(result.uniqueCode)]
             let duplicate = try await connection.findOne(
-                "operations", ["_id": .objectID(operation), "results.unique_code": .string(result.uniqueCode)], projection: ["_id": .int32(1)])
-            if duplicate != nil { return .duplicate }
+                "operations", ["_id": .objectID(operation), "results": .document(["$elemMatch": .document(sameCode)])],
+                projection: ["results.$": .int32(1)])
+            if let duplicate {
+                let holder = duplicate["results"]?.array?.first?.document?["probe"]?.objectID
+                return holder == result.probe ? .duplicate : .codeTakenByAnotherProbe
+            }
             let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
             return exists ? .limitReached : .unknownOperation
         }

@@ -54,13 +54,16 @@ extension SQLiteStore {
         migrator.registerMigration("v3: results counted per operation and probe") { db in
             try db.execute(sql: "CREATE INDEX results_operation_probe ON results (operation_id, probe_id)")
         }
+        migrator.registerMigration("v4: an account's own probe limit") { db in
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN max_probes INTEGER")
+        }
         return migrator
     }
 
     static func insert(_ user: User, into db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO users (id, email, password, credits, is_superuser, token_version) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser, user.tokenVersion])
+            sql: "INSERT INTO users (id, email, password, credits, is_superuser, token_version, max_probes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [user.id.hex, user.email, user.passwordHash, user.credits, user.isSuperuser, user.tokenVersion, user.maxProbes])
     }
 
     static func insert(_ probe: Probe, into db: Database) throws {
@@ -85,7 +88,7 @@ extension SQLiteStore {
 
     static func user(_ row: Row) -> User {
         User(id: ObjectID(row["id"] as String)!, email: row["email"], passwordHash: row["password"],
-             credits: row["credits"], isSuperuser: row["is_superuser"], tokenVersion: row["token_version"])
+             credits: row["credits"], isSuperuser: row["is_superuser"], tokenVersion: row["token_version"], maxProbes: row["max_probes"])
     }
 
     static func probe(_ row: Row) -> Probe {

@@ -121,9 +121,23 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func createProbe(owner: ObjectID, location: Location) async throws -> Probe {
+    public func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User? {
+        defer { keptUsers.forget(user) }
+        return try await database.write { db in
+            try db.execute(sql: "UPDATE users SET max_probes = ? WHERE id = ?", arguments: [limit, user.hex])
+            return try Self.fetchUser(db, id: user)
+        }
+    }
+
+    public func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
         let probe = Probe(id: ObjectID(), owner: owner, location: location)
-        try await database.write { db in try Self.insert(probe, into: db) }
+        try await database.write { db in
+            if limit < .max {
+                let held = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM probes WHERE owner = ?"), arguments: [owner.hex]) ?? 0
+                guard held < limit else { throw PladmedError.probeLimit(limit) }
+            }
+            try Self.insert(probe, into: db)
+        }
         return probe
     }
 
@@ -223,6 +237,22 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
+        try readNow { db in
+            // After the operation `after` in creation order; past every row when it is unknown.
+            try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT * FROM operations
+                    WHERE (?1 IS NULL OR owner = ?1)
+                      AND rowid > CASE WHEN ?2 IS NULL THEN 0
+                                       ELSE ifnull((SELECT rowid FROM operations WHERE id = ?2), 9223372036854775807) END
+                    ORDER BY rowid LIMIT ?3
+                    """),
+                arguments: [owner?.hex, after?.hex, max(0, limit)]
+            ).map { try Self.operation(db, row: $0, includeResults: false) }
+        }
+    }
+
     public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         try readNow { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
@@ -261,11 +291,11 @@ public final class SQLiteStore: Store {
             else {
                 return StoredResult(insertion: .unknownOperation, rewarded: nil, requester: nil)
             }
-            if try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM results WHERE operation_id = ? AND unique_code = ?"),
-                arguments: [operation.hex, result.uniqueCode]) != nil
+            if let holder = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT probe_id FROM results WHERE operation_id = ? AND unique_code = ?"),
+                arguments: [operation.hex, result.uniqueCode])
             {
-                return StoredResult(insertion: .duplicate, rewarded: nil, requester: nil)
+                return StoredResult(insertion: holder == result.probe.hex ? .duplicate : .codeTakenByAnotherProbe, rewarded: nil, requester: nil)
             }
             let stored = try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(*) FROM results WHERE operation_id = ? AND probe_id = ?"),

@@ -131,7 +131,7 @@ actor ClientConnection: AckWaiting {
     private var handlers: [String: @Sendable ([SocketIOValue], Acknowledgement?) async -> Void] = [:]
     private var connectWaiter: CheckedContinuation<String, any Error>?
     var acks = AckWaiters()
-    private var assembler = PacketAssembler(maxAttachments: 64)
+    private var assembler: PacketAssembler
     private(set) var isConnected = false
     private(set) var reconnections = 0
     private var runner: Task<Void, Never>?
@@ -155,6 +155,7 @@ actor ClientConnection: AckWaiting {
             url: options.webSocketURL, namespace: options.namespace, auth: options.auth,
             headers: options.headers.map { ($0.name.rawName, $0.value) }, origin: options.origin, maxFrameSize: options.maxFrameSize,
             reconnection: options.reconnection, observer: options.observer)
+        self.assembler = PacketAssembler(maxAttachments: 64, maxBytes: options.maxFrameSize)
         self.logger = logger
     }
 
@@ -216,7 +217,7 @@ actor ClientConnection: AckWaiting {
         case .close:
             await finish()
         case .message(let payload):
-            if let (packet, attachments) = try assembler.receive(text: payload) { try await handle(packet, attachments) }
+            if let (packet, attachments) = try assembler.receive(text: payload, connected: isConnected) { try await handle(packet, attachments) }
         default:
             break
         }
@@ -289,7 +290,7 @@ actor ClientConnection: AckWaiting {
     private func finish() async {
         isConnected = false
         socket = nil
-        assembler = PacketAssembler(maxAttachments: 64)
+        assembler = PacketAssembler(maxAttachments: 64, maxBytes: options.maxFrameSize)
         connectWaiter?.resume(throwing: SocketIOClient.ConnectError.closed)
         connectWaiter = nil
         acks.failAll(.disconnected)

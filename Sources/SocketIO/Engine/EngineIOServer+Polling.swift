@@ -12,6 +12,7 @@ struct EngineRequestError: Error, Equatable {
     static let unknownSession = EngineRequestError(code: 1, message: "Session ID unknown")
     static let badHandshakeMethod = EngineRequestError(code: 2, message: "Bad handshake method")
     static let badRequest = EngineRequestError(code: 3, message: "Bad request")
+    static let forbidden = EngineRequestError(code: 4, message: "Forbidden")
     static let unsupportedProtocolVersion = EngineRequestError(code: 5, message: "Unsupported protocol version")
 }
 
@@ -44,12 +45,16 @@ extension EngineIOServer {
         guard let sid = query["sid"] else {
             if isRefusingNewSessions { return Self.stopping() }
             guard request.method == .get else { return Self.error(.badHandshakeMethod) }
+            guard admitsSession(from: remoteAddress) else {
+                logger.info("Engine.IO session refused", metadata: ["reason": "too many sessions from one address"])
+                return Self.error(.forbidden)
+            }
             // A WebSocket request that reached the router was not an upgrade.
             guard transport == "polling" else { return Self.error(.badRequest) }
             guard query["EIO"] == "4" else { return Self.error(.unsupportedProtocolVersion) }
             let handshake = Handshake(query: query, headers: request.headers, remoteAddress: remoteAddress, auth: nil)
             let session = EngineSession(server: self, handshake: handshake, webSocket: nil)
-            remember(session)
+            guard remember(session) else { return Self.error(.forbidden) }
             return Self.polling([await session.openPolling()])
         }
         guard let session = session(sid) else { return Self.error(.unknownSession) }
@@ -111,7 +116,7 @@ extension EngineIOServer {
     static func error(_ error: EngineRequestError) -> Response {
         let body = SocketIOValue.object(["code": .int(error.code), "message": .string(error.message)]).jsonText
         return Response(
-            status: .badRequest, headers: [.contentType: "application/json"],
+            status: error == .forbidden ? .forbidden : .badRequest, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -27,11 +27,19 @@ public final class EngineIOServer: Sendable {
         /// What every session id begins with (for example `node1.`), so that a proxy in front of several servers
         /// can send a session's requests to the server that holds it; empty by default.
         public var sessionIDPrefix: String
+        /// Sessions one client address may hold open at once (0: no limit); a handshake past it is refused with
+        /// 403 `{"code":4,"message":"Forbidden"}` (polling) or not upgraded (WebSocket).
+        public var maxSessionsPerAddress: Int
+        /// Addresses without that limit (reverse proxies, which carry many clients' sessions).
+        public var uncappedAddresses: Set<String>
 
         public init(
             path: String = "/engine.io/", pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20),
-            maxPayload: Int = 1_000_000, maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = ""
+            maxPayload: Int = 1_000_000, maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = "",
+            maxSessionsPerAddress: Int = 0, uncappedAddresses: Set<String> = []
         ) {
+            self.maxSessionsPerAddress = maxSessionsPerAddress
+            self.uncappedAddresses = uncappedAddresses
             self.path = path
             self.pingInterval = pingInterval
             self.pingTimeout = pingTimeout
@@ -45,7 +53,7 @@ public final class EngineIOServer: Sendable {
     public let configuration: Configuration
     let logger: Logger
     private let handler: @Sendable (EngineSession) -> any EngineSessionHandler
-    private let sessions = Locked<[String: EngineSession]>([:])
+    private let sessions = Locked<(byID: [String: EngineSession], byAddress: [String: Int])>(([:], [:]))
     private let refusing = Locked(false)
 
     /// A server whose sessions are handled by what `handler` makes for each (called once per session, before
@@ -64,7 +72,7 @@ public final class EngineIOServer: Sendable {
     }
 
     /// Open sessions.
-    public var sessionCount: Int { sessions.withLock { $0.count } }
+    public var sessionCount: Int { sessions.withLock { $0.byID.count } }
 
     /// Whether new sessions are refused (the server is stopping).
     var isRefusingNewSessions: Bool { refusing.withLock { $0 } }
@@ -76,22 +84,42 @@ public final class EngineIOServer: Sendable {
 
     /// Closes every open session's transport with `reason` (see ``EngineSession/goAway(reason:)``).
     public func closeAll(goingAway reason: String) async {
-        let open = sessions.withLock { Array($0.values) }
+        let open = sessions.withLock { Array($0.byID.values) }
         await withTaskGroup(of: Void.self) { group in
             for session in open { group.addTask { await session.goAway(reason: reason) } }
         }
     }
 
     func session(_ id: String) -> EngineSession? {
-        sessions.withLock { $0[id] }
+        sessions.withLock { $0.byID[id] }
     }
 
-    func remember(_ session: EngineSession) {
-        sessions.withLock { $0[session.id] = session }
+    /// Keeps a new session; `false` (keeping nothing) when its client address holds `maxSessionsPerAddress` already.
+    func remember(_ session: EngineSession) -> Bool {
+        let address = session.handshake.remoteAddress ?? ""
+        let capped = configuration.maxSessionsPerAddress > 0 && !configuration.uncappedAddresses.contains(address)
+        return sessions.withLock { sessions in
+            guard !capped || sessions.byAddress[address, default: 0] < configuration.maxSessionsPerAddress else { return false }
+            sessions.byID[session.id] = session
+            sessions.byAddress[address, default: 0] += 1
+            return true
+        }
     }
 
     func forget(_ session: EngineSession) {
-        sessions.withLock { _ = $0.removeValue(forKey: session.id) }
+        let address = session.handshake.remoteAddress ?? ""
+        sessions.withLock { sessions in
+            guard sessions.byID.removeValue(forKey: session.id) != nil else { return }
+            sessions.byAddress[address, default: 1] -= 1
+            if sessions.byAddress[address] == 0 { sessions.byAddress[address] = nil }
+        }
+    }
+
+    /// Whether `address` may open another session now.
+    func admitsSession(from address: String?) -> Bool {
+        let address = address ?? ""
+        guard configuration.maxSessionsPerAddress > 0, !configuration.uncappedAddresses.contains(address) else { return true }
+        return sessions.withLock { $0.byAddress[address, default: 0] < configuration.maxSessionsPerAddress }
     }
 
     func matches(path: String) -> Bool {
@@ -121,11 +149,15 @@ public final class EngineIOServer: Sendable {
                 await session.upgrade(inbound, writer: outbound, channel: channel)
             }
         }
-        guard !isRefusingNewSessions else { return .dontUpgrade }
+        guard !isRefusingNewSessions, admitsSession(from: channel.remoteAddress?.ipAddress) else { return .dontUpgrade }
         let handshake = Handshake(query: query, headers: request.headerFields, remoteAddress: channel.remoteAddress?.ipAddress, auth: nil)
         return .upgrade([:]) { inbound, outbound, _ in
             let session = EngineSession(server: self, handshake: handshake, webSocket: (outbound, channel))
-            self.remember(session)
+            guard self.remember(session) else {
+                self.logger.info("Engine.IO session refused", metadata: ["reason": "too many sessions from one address"])
+                try? await outbound.close(.policyViolation, reason: "too many sessions from this address")
+                return
+            }
             await session.run(inbound)
         }
     }

@@ -9,19 +9,21 @@ public enum EnginePacket: Sendable, Equatable {
     case upgrade
     case noop
 
-    /// Parses a text frame.
+    /// Parses a text frame. The type is the frame's first byte, read as a byte: a frame of any length is never
+    /// read as a whole character (a digit followed by combining marks is one grapheme cluster), and an unknown
+    /// type is reported as that byte alone.
     public init(text: Substring) throws {
-        guard let type = text.first else { throw SocketIOProtocolError("empty Engine.IO packet") }
-        let payload = String(text.dropFirst())
+        guard let type = text.utf8.first else { throw SocketIOProtocolError("empty Engine.IO packet") }
+        let payload = { String(Substring(text.utf8.dropFirst())) }
         switch type {
-        case "0": self = .open(payload)
-        case "1": self = .close
-        case "2": self = .ping(payload)
-        case "3": self = .pong(payload)
-        case "4": self = .message(payload)
-        case "5": self = .upgrade
-        case "6": self = .noop
-        default: throw SocketIOProtocolError("unknown Engine.IO packet type '\(type)'")
+        case UInt8(ascii: "0"): self = .open(payload())
+        case UInt8(ascii: "1"): self = .close
+        case UInt8(ascii: "2"): self = .ping(payload())
+        case UInt8(ascii: "3"): self = .pong(payload())
+        case UInt8(ascii: "4"): self = .message(payload())
+        case UInt8(ascii: "5"): self = .upgrade
+        case UInt8(ascii: "6"): self = .noop
+        default: throw SocketIOProtocolError("unknown Engine.IO packet type \(SocketIOProtocolError.escaped(type))")
         }
     }
 

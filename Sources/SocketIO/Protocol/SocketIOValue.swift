@@ -96,10 +96,17 @@ public enum SocketIOValue: Sendable, Hashable {
     }
 }
 
-/// A packet that breaks the Engine.IO or Socket.IO protocol.
+/// A packet that breaks the Engine.IO or Socket.IO protocol. Its description is short and one line whatever the
+/// packet held: it names bytes of the packet escaped, never its text.
 public struct SocketIOProtocolError: Error, CustomStringConvertible, Equatable {
     public let description: String
     init(_ description: String) { self.description = description }
+
+    /// `byte` as `0xHH` (a printable ASCII byte also as itself: `0x37 '7'`).
+    static func escaped(_ byte: UInt8) -> String {
+        let hex = "0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+        return (0x21...0x7E).contains(byte) && byte != UInt8(ascii: "'") ? hex + " '" + String(UnicodeScalar(byte)) + "'" : hex
+    }
 }
 
 extension SocketIOValue {

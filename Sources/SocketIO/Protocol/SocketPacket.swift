@@ -24,10 +24,12 @@ public struct SocketPacket: Sendable, Equatable {
     /// Parses the payload of an Engine.IO message packet.
     public init(parsing text: String) throws {
         var rest = Substring(text)
-        guard let first = rest.first, let digit = first.wholeNumberValue, let kind = Kind(rawValue: digit) else {
-            throw SocketIOProtocolError("unknown Socket.IO packet type")
+        guard let first = rest.utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+              let kind = Kind(rawValue: Int(first - UInt8(ascii: "0")))
+        else {
+            throw SocketIOProtocolError("unknown Socket.IO packet type \(rest.utf8.first.map(SocketIOProtocolError.escaped) ?? "(empty)")")
         }
-        rest = rest.dropFirst()
+        rest = Substring(rest.utf8.dropFirst())
         var attachments = 0
         if kind == .binaryEvent || kind == .binaryAck {
             guard let dash = rest.firstIndex(of: "-"), let count = Int(rest[..<dash]), count >= 0, rest[..<dash].allSatisfy(\.isASCII) else {

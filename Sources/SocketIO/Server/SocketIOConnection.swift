@@ -25,7 +25,7 @@ actor SocketIOConnection: EngineSessionHandler, AckWaiting {
         self.namespaces = namespaces
         self.gate = gate
         self.configuration = configuration
-        self.assembler = PacketAssembler(maxAttachments: configuration.maxAttachments)
+        self.assembler = PacketAssembler(maxAttachments: configuration.maxAttachments, maxBytes: configuration.maxPayload)
         var logger = logger
         logger[metadataKey: "sid"] = "\(session.id)"
         self.logger = logger
@@ -49,7 +49,7 @@ actor SocketIOConnection: EngineSessionHandler, AckWaiting {
         do {
             let complete: (SocketPacket, [[UInt8]])?
             switch message {
-            case .text(let payload): complete = try assembler.receive(text: payload)
+            case .text(let payload): complete = try assembler.receive(text: payload, connected: !sockets.isEmpty)
             case .binary(let bytes): complete = try assembler.receive(binary: bytes)
             }
             if let (packet, attachments) = complete { try await handle(packet, attachments: attachments) }

@@ -30,12 +30,20 @@ public final class SocketIOServer: Sendable {
         /// What every session id begins with (for example `node1.`), so that a proxy in front of several servers
         /// can send a session's requests to the server that holds it; empty by default.
         public var sessionIDPrefix: String
+        /// Engine.IO sessions one client address may hold open at once (0: no limit; see
+        /// ``EngineIOServer/Configuration/maxSessionsPerAddress``).
+        public var maxSessionsPerAddress: Int
+        /// Addresses without that limit (reverse proxies).
+        public var uncappedAddresses: Set<String>
 
         public init(
             path: String = "/socket.io/", pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20),
             maxPayload: Int = 1_000_000, connectTimeout: Duration = .seconds(45), maxAttachments: Int = 10,
-            maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = ""
+            maxBufferedBytes: Int = 16 << 20, allowOrigin: String? = "*", sessionIDPrefix: String = "",
+            maxSessionsPerAddress: Int = 0, uncappedAddresses: Set<String> = []
         ) {
+            self.maxSessionsPerAddress = maxSessionsPerAddress
+            self.uncappedAddresses = uncappedAddresses
             self.path = path
             self.pingInterval = pingInterval
             self.pingTimeout = pingTimeout
@@ -65,7 +73,8 @@ public final class SocketIOServer: Sendable {
             configuration: .init(
                 path: configuration.path, pingInterval: configuration.pingInterval, pingTimeout: configuration.pingTimeout,
                 maxPayload: configuration.maxPayload, maxBufferedBytes: configuration.maxBufferedBytes, allowOrigin: configuration.allowOrigin,
-                sessionIDPrefix: configuration.sessionIDPrefix),
+                sessionIDPrefix: configuration.sessionIDPrefix, maxSessionsPerAddress: configuration.maxSessionsPerAddress,
+                uncappedAddresses: configuration.uncappedAddresses),
             logger: logger,
             handler: { session in
                 SocketIOConnection(session: session, namespaces: namespaces, gate: gate, configuration: configuration, logger: logger)
