@@ -67,6 +67,9 @@ public protocol Store: Sendable {
     /// Stores a probe owned by `owner` unless `owner` has `limit` probes already: then throws
     /// ``PladmedError/probeLimit(_:)``, storing nothing.
     func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe
+    /// Raises the probe's token version, so that its tokens minted before are refused; returns the updated probe, `nil`
+    /// when there is no such probe.
+    func rotateProbeToken(_ probe: ObjectID) async throws -> Probe?
     /// The probes with these ids that exist, in no particular order.
     func probes(ids: [ObjectID]) async throws -> [Probe]
     /// Every probe in registration order, or only `owner`'s.

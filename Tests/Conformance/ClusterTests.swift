@@ -273,7 +273,7 @@ struct ClusterTests {
         print("cluster: recovered \(recovered) after Redis restarted")
     }
 
-    @Test("the conformance suite's strict profile passes against the nginx address")
+    @Test("the conformance suite's strict profile passes against the nginx address; the login limits count across instances")
     func strictConformanceThroughNginx() async throws {
         let cluster = try Cluster()
         var options = ConformanceOptions(baseURL: "http://127.0.0.1:\(cluster.nginx.port)", root: Repository.root.path)
@@ -287,5 +287,20 @@ struct ClusterTests {
         #expect(ConformanceSuiteTests.skipped(report).isEmpty, "skipped: \(ConformanceSuiteTests.skipped(report))")
         #expect(report.suites.map(\.name) == ["rest", "probe sessions"])
         #expect(report.suites[1].cases.count == 10)
+
+        // The metrics are not proxied to the public; each instance serves them to its scraper.
+        #expect(try await Self.request(cluster.nginx.port, .get, "/metrics").status == .notFound)
+        #expect(try await Self.request(cluster.servers[0].port, .get, "/metrics").status == .ok)
+
+        // One account's 20 logins a minute are its own whichever instances they reach (Redis holds the bucket).
+        let ports = cluster.servers.map(\.port)
+        let register = try await Self.request(ports[0], .post, "/register", body: #"{"email":"limits@example.com","password":"Secure_Pass1"}"#)
+        #expect(register.status == .created, "\(register.body)")
+        var statuses: [Int] = []
+        for index in 0..<21 {
+            let email = index % 2 == 0 ? "limits@example.com" : "LIMITS@example.com"
+            statuses.append(Int(try await Self.request(ports[index % 3], .post, "/login", body: #"{"email":"\#(email)","password":"Wrong_Pass1"}"#).status.code))
+        }
+        #expect(statuses == Array(repeating: 404, count: 20) + [429], "\(statuses)\n\(cluster.logs())")
     }
 }

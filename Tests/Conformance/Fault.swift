@@ -154,6 +154,7 @@ struct FaultyStore: Store {
     func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
         try await base.createProbe(owner: owner, location: location, limit: limit)
     }
+    func rotateProbeToken(_ probe: ObjectID) async throws -> Probe? { try await base.rotateProbeToken(probe) }
     func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
     func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }

@@ -143,9 +143,18 @@ struct OperatingTests {
         let harness = try await ServerHarness(environment: ["PLADMED_SWAGGER_UI_DIR": directory])
         try await harness.run { client in
             let page = try await client.send(.get, "/docs")
-            #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("/openapi.json"))
+            #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("/docs/pladmed-docs.js"))
+            // No inline script: the page's policy allows this server's scripts only; no framing, no sniffing.
+            #expect(!String(decoding: page.body, as: UTF8.self).contains("<script>"))
+            let starter = try await client.send(.get, "/docs/pladmed-docs.js")
+            #expect(starter.status == 200 && String(decoding: starter.body, as: UTF8.self).contains("/openapi.json"))
             let bundle = try await client.send(.get, "/docs/swagger-ui-bundle.js")
             #expect(bundle.status == 200)
+            for answer in [page, starter, bundle] {
+                #expect(answer.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(answer.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(answer.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
+            }
             #expect(bundle.body == FileManager.default.contents(atPath: directory + "/swagger-ui-bundle.js"))
             #expect(try await client.send(.get, "/docs/../Package.swift").status == 404)
             #expect(try await client.send(.get, "/docs/LICENSE").status == 404)

@@ -55,6 +55,10 @@ struct SecondAuditTests {
                     #expect((answer.headers[.contentLength] == nil) == read.streamed, "\(spelling)")
                 }
             }
+            // A query parameter of the wrong type is named as one, not as the body.
+            let badLimit = try await client.send(.get, "/operation/results?id=\(operation)&limit=abc")
+            #expect(badLimit.status == 400 && badLimit.json?["Error"]?.string?.contains("body") == false, "\(String(decoding: badLimit.body, as: UTF8.self))")
+            #expect(badLimit.json?["Error"]?.string?.contains("limit") == true, "\(String(decoding: badLimit.body, as: UTF8.self))")
             // The operation routes' own parser (a repeated member's last value counts) answers every spelling.
             for spelling in ["/ping/", "//ping"] {
                 let twice = try await client.send(.post, spelling, headers: auth, body: #"{"probes":["\#(probeID)"],"probes":["5f0000000000000000000000"],"params":\#(Self.ping)}"#)
@@ -242,6 +246,44 @@ struct SecondAuditTests {
                 #expect(raised.status == 200 && raised.json == .object(["_id": .string(id.hex), "max_probes": .int(3)]), "\(kind)")
                 #expect(try await [register().status, register().status] == [201, 403], "\(kind)")
                 #expect(try await harness.store.probes(owner: id).count == 3)
+            }
+        }
+    }
+
+    @Test("low: a probe's token is replaced by its owner or a superuser; the old one, the original's kind, is refused from then on")
+    func probeTokenRotation() async throws {
+        for kind in StoreKind.allCases {
+            let harness = try await ServerHarness(store: kind)
+            try await harness.run { client in
+                let (root, token, id) = try await Self.setUp(harness, client)
+                let old = try #require(try await client.send(.post, "/probes", headers: ["access_token": token],
+                                                            body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
+                let probeID = try #require(try await harness.store.probes(owner: id).first?.id)
+                let port = try #require(client.port)
+                let headers = ["total_credits": "10", "in_use_credits": "0"]
+                let first = SwiftProbe()
+                #expect(try await first.connect(port: port, token: old, headers: headers)?["event"] == .string("connected"))
+                _ = try await first.disconnect()
+                let other = try await SecurityAuditTests.account(harness, client, email: "other@example.com")
+                let refused = try await client.send(.post, "/probes/token?id=\(probeID.hex)", headers: ["access_token": other.token])
+                #expect(refused.status == 403, "\(kind)")
+                #expect(try await client.send(.post, "/probes/token?id=\(probeID.hex)").status == 401)
+                #expect(try await client.send(.post, "/probes/token?id=5f0000000000000000000000", headers: ["access_token": token]).status == 404)
+                let rotated = try await client.send(.post, "/probes/token?id=\(probeID.hex)", headers: ["access_token": token])
+                let new = try #require(rotated.json?["token"]?.string, "\(kind)")
+                #expect(new != old)
+                let stale = SwiftProbe()
+                #expect(try await stale.connect(port: port, token: old, headers: headers)
+                    == .object(["event": .string("connect_error"), "data": .object(["message": .string("Invalid token")])]), "\(kind)")
+                let fresh = SwiftProbe()
+                #expect(try await fresh.connect(port: port, token: new, headers: headers)?["event"] == .string("connected"), "\(kind)")
+                _ = try await fresh.disconnect()
+                // /probes/me lists the new token; a superuser may rotate any probe's.
+                let mine = try await client.send(.get, "/probes/me", headers: ["access_token": token])
+                #expect(mine.json?.array?.first?["token"] == .string(new), "\(kind)")
+                #expect(try await client.send(.post, "/probes/token?id=\(probeID.hex)", headers: ["access_token": root]).status == 200)
+                let again = SwiftProbe()
+                #expect(try await again.connect(port: port, token: new, headers: headers)?["event"] == .string("connect_error"), "\(kind)")
             }
         }
     }

@@ -56,7 +56,13 @@ struct SecurityTests {
                           location: Location(latitude: -34.6, longitude: -58.4))
         #expect(tokens.probeToken(for: probe) == Self.recordedProbeToken)
         #expect(tokens.userClaims(fromToken: Self.recordedUserToken) == .init(id: alice.id, version: 0))
-        #expect(tokens.probeIdentifier(fromToken: Self.recordedProbeToken) == probe.id)
+        #expect(tokens.probeClaims(fromToken: Self.recordedProbeToken)?.probe == probe.id)
+        #expect(tokens.probeClaims(fromToken: Self.recordedProbeToken)?.version == 0)
+        // A rotated probe's token carries its version after the original's fields.
+        var rotated = probe
+        rotated.tokenVersion = 2
+        #expect(tokens.probeClaims(fromToken: tokens.probeToken(for: rotated))?.version == 2)
+        #expect(tokens.probeToken(for: rotated) != Self.recordedProbeToken)
     }
 
     @Test("tokens with a wrong signature, algorithm or shape are refused")

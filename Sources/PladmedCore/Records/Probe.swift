@@ -31,11 +31,15 @@ public struct Probe: Sendable, Equatable {
     public var owner: ObjectID
     /// Where the probe is.
     public var location: Location
+    /// Tokens minted before the version became this one are refused (`POST /probes/token` raises it); 0 for probes
+    /// whose token was never rotated, whose tokens without a version (the original's) stay valid.
+    public var tokenVersion: Int
 
     /// A probe record.
-    public init(id: ObjectID, owner: ObjectID, location: Location) {
+    public init(id: ObjectID, owner: ObjectID, location: Location, tokenVersion: Int = 0) {
         self.id = id
         self.owner = owner
         self.location = location
+        self.tokenVersion = tokenVersion
     }
 }

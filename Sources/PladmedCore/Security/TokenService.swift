@@ -70,17 +70,26 @@ public struct TokenService: Sendable {
         return entry
     }
 
-    /// A probe token: `{identifier, owner_id, location: {latitude, longitude}}`.
+    /// A probe token: `{identifier, owner_id, location: {latitude, longitude}}`, the original's, plus `ver`, the
+    /// probe's token version, once its token was rotated.
     public func probeToken(for probe: Probe) -> String {
-        let payload = OrderedJSON.object([
+        var fields: [(String, OrderedJSON)] = [
             ("identifier", .string(probe.id.hex)), ("owner_id", .string(probe.owner.hex)),
             ("location", .object([("latitude", .number(probe.location.latitude)), ("longitude", .number(probe.location.longitude))])),
-        ])
-        return signer.sign(payload: Data(payload.text.utf8))
+        ]
+        if probe.tokenVersion > 0 { fields.append(("ver", .number(Double(probe.tokenVersion)))) }
+        return signer.sign(payload: Data(OrderedJSON.object(fields).text.utf8))
     }
 
-    /// The probe id a valid probe token names.
-    public func probeIdentifier(fromToken token: String) -> ObjectID? {
-        signer.verify(token)?["identifier"]?.string.flatMap { ObjectID($0) }
+    /// The probe id a valid probe token names, and the token version it was minted at (0 without `ver`); `nil` for a
+    /// token that is not a valid probe token.
+    public func probeClaims(fromToken token: String) -> (probe: ObjectID, version: Int)? {
+        guard let payload = signer.verify(token), let probe = payload["identifier"]?.string.flatMap({ ObjectID($0) }) else { return nil }
+        switch payload["ver"] {
+        case nil: return (probe, 0)
+        case let value?:
+            guard let number = value.integer, number >= 0 else { return nil }
+            return (probe, number)
+        }
     }
 }

@@ -22,7 +22,9 @@ extension APIHandler {
             try await store.ping()
             storeState = "\(store.driverName): ok"
         } catch {
-            return .serviceUnavailable(.init(body: .json(health(.degraded, store: "\(store.driverName): \(error)"))))
+            // Whoever asks learns that the store fails, not why: its error text (hosts, users, paths) is the log's.
+            let state = error.isStoreUnavailable ? "unavailable" : "failing"
+            return .serviceUnavailable(.init(body: .json(health(.degraded, store: "\(store.driverName): \(state)"))))
         }
         if drain.isDraining { return .serviceUnavailable(.init(body: .json(health(.draining, store: storeState)))) }
         return .ok(.init(body: .json(health(clock?.synchronised == false ? .degraded : .ok, store: storeState))))

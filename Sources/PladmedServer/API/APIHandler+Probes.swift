@@ -25,6 +25,18 @@ extension APIHandler {
         return .created(.init(body: .json(.init(token: tokens.probeToken(for: probe)))))
     }
 
+    func rotateProbeToken(_ input: Operations.RotateProbeToken.Input) async throws -> Operations.RotateProbeToken.Output {
+        let caller = try AuthenticatedUser.required()
+        guard let id = ObjectID(input.query.id), let probe = try await store.probes(ids: [id]).first else {
+            throw PladmedError.notFound("Probe doesn't exist")
+        }
+        guard probe.owner == caller.id || caller.isSuperuser else {
+            throw PladmedError(status: 403, message: "Only the probe's owner or a superuser may replace its token")
+        }
+        guard let rotated = try await store.rotateProbeToken(id) else { throw PladmedError.notFound("Probe doesn't exist") }
+        return .ok(.init(body: .json(.init(token: tokens.probeToken(for: rotated)))))
+    }
+
     func listOwnProbes(_ input: Operations.ListOwnProbes.Input) async throws -> Operations.ListOwnProbes.Output {
         let caller = try AuthenticatedUser.required()
         let stored = try await store.probes(owner: caller.id)

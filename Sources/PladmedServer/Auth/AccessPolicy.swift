@@ -16,6 +16,7 @@ public enum AccessPolicy {
         "addCredits": .superuser,
         "setProbeLimit": .superuser,
         "registerProbe": .user,
+        "rotateProbeToken": .user,
         "listOwnProbes": .user,
         "createTraceroute": .user,
         "createPing": .user,

@@ -36,6 +36,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Self.json(status: 503, message: "The database is unavailable, try again later")
             }
             if let decoding = error.underlyingError as? DecodingError {
+                // A request without a body failed on its query: say so, never that a body is wrong.
+                if request.method == .get || request.method == .delete {
+                    let message = Self.describe(decoding)
+                    return Self.json(status: 400, message: message.hasPrefix("Request body")
+                        ? "A query parameter is not of its type (\(request.uri.query.map { String($0.prefix(100)) } ?? "none"))"
+                        : "Query parameter " + message)
+                }
                 if Self.contractValidatedOperations.contains(error.operationID) {
                     return Self.json(status: 400, message: PladmedError.invalidData.message)
                 }

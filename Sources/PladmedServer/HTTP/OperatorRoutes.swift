@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import PladmedCore
 
@@ -28,16 +29,22 @@ struct OperatorRoutes: Sendable {
             }
             return
         }
-        let page = ByteBuffer(string: SwaggerUI.page)
-        router.get("/docs") { _, _ in Self.answer(page, type: "text/html; charset=utf-8") }
+        let page = ByteBuffer(string: SwaggerUI.page), starter = ByteBuffer(string: SwaggerUI.starter)
+        router.get("/docs") { _, _ in Self.secured(Self.answer(page, type: "text/html; charset=utf-8")) }
         router.get("/docs/:file") { _, context in
-            guard let name = context.parameters.get("file"), let type = SwaggerUI.files[name], let content = swaggerUI.contents[name] else {
-                throw PladmedError.notFound("Not found")
-            }
-            var response = Self.answer(content, type: type)
+            guard let name = context.parameters.get("file") else { throw PladmedError.notFound("Not found") }
+            if name == "pladmed-docs.js" { return Self.secured(Self.answer(starter, type: "text/javascript; charset=utf-8")) }
+            guard let type = SwaggerUI.files[name], let content = swaggerUI.contents[name] else { throw PladmedError.notFound("Not found") }
+            var response = Self.secured(Self.answer(content, type: type))
             response.headers[.cacheControl] = "public, max-age=3600"
             return response
         }
+    }
+
+    private static func secured(_ response: Response) -> Response {
+        var response = response
+        for (name, value) in SwaggerUI.securityHeaders { response.headers[HTTPField.Name(name)!] = value }
+        return response
     }
 
     private static func answer(_ body: ByteBuffer, type: String) -> Response {

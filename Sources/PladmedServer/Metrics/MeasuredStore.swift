@@ -11,7 +11,7 @@ struct MeasuredStore: Store {
 
     /// The store operations, as their label.
     enum Call: String, CaseIterable {
-        case createUser, user, revokeTokens, addCredits, setProbeLimit, createProbe, probes, createOperation, operation, results, operations,
+        case createUser, user, revokeTokens, addCredits, setProbeLimit, createProbe, rotateProbeToken, probes, createOperation, operation, results, operations,
             addResult, users, importRecords, deleteAll, prepare, ping
     }
 
@@ -62,6 +62,10 @@ struct MeasuredStore: Store {
 
     func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
         try await measure(.createProbe) { try await base.createProbe(owner: owner, location: location, limit: limit) }
+    }
+
+    func rotateProbeToken(_ probe: ObjectID) async throws -> Probe? {
+        try await measure(.rotateProbeToken) { try await base.rotateProbeToken(probe) }
     }
 
     func probes(ids: [ObjectID]) async throws -> [Probe] {

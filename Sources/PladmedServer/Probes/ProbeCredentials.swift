@@ -6,11 +6,14 @@ import SocketIO
 /// `total_credits` / `in_use_credits` headers.
 struct ProbeCredentials: Sendable {
     let probe: ObjectID
+    /// The probe's token version the token was minted at (0: none, as the original's tokens); the probe's stored
+    /// version must be the same.
+    let tokenVersion: Int
     let status: ProbeStatus
 
     /// Reads and checks the handshake; the error is the CONNECT_ERROR message.
     static func read(_ handshake: Handshake, tokens: TokenService) -> Result<ProbeCredentials, ProbeConnectError> {
-        guard let token = handshake.query["token"], let probe = tokens.probeIdentifier(fromToken: token) else {
+        guard let token = handshake.query["token"], let (probe, version) = tokens.probeClaims(fromToken: token) else {
             return .failure(.invalidToken)
         }
         var credits: [Double] = []
@@ -20,7 +23,8 @@ struct ProbeCredentials: Sendable {
             }
             credits.append(Double(value))
         }
-        return .success(ProbeCredentials(probe: probe, status: ProbeStatus(totalCredits: credits[0], inUseCredits: credits[1])))
+        return .success(ProbeCredentials(
+            probe: probe, tokenVersion: version, status: ProbeStatus(totalCredits: credits[0], inUseCredits: credits[1])))
     }
 }
 

@@ -54,8 +54,12 @@ final class ProbeEndpoint: Sendable {
             logger.info("probe refused", metadata: ["reason": "\(error.message)", "address": "\(handshake.remoteAddress ?? "?")"])
             return .refuse(message: error.message)
         case .success(let credentials):
-            guard let found = try? await store.probes(ids: [credentials.probe]), !found.isEmpty else {
+            guard let found = try? await store.probes(ids: [credentials.probe]).first else {
                 logger.info("probe refused", metadata: ["reason": "unknown probe", "probe": "\(credentials.probe)"])
+                return .refuse(message: ProbeConnectError.invalidToken.message)
+            }
+            guard found.tokenVersion == credentials.tokenVersion else {
+                logger.info("probe refused", metadata: ["reason": "rotated token", "probe": "\(credentials.probe)"])
                 return .refuse(message: ProbeConnectError.invalidToken.message)
             }
             return .accept

@@ -41,14 +41,16 @@ extension MongoStore {
     }
 
     static func document(_ probe: Probe) -> BSONDocument {
-        ["_id": .objectID(probe.id), "owner": .objectID(probe.owner), "location": geoJSON(probe.location)]
+        var document: BSONDocument = ["_id": .objectID(probe.id), "owner": .objectID(probe.owner), "location": geoJSON(probe.location)]
+        if probe.tokenVersion > 0 { document["token_version"] = .int64(Int64(probe.tokenVersion)) }
+        return document
     }
 
     static func probe(_ document: BSONDocument) -> Probe? {
         guard let id = document["_id"]?.objectID, let owner = document["owner"]?.objectID, let location = location(document["location"]) else {
             return nil
         }
-        return Probe(id: id, owner: owner, location: location)
+        return Probe(id: id, owner: owner, location: location, tokenVersion: document["token_version"]?.number.map { Int($0) } ?? 0)
     }
 
     static func document(_ operation: OperationRecord) throws -> BSONDocument {

@@ -109,6 +109,11 @@ public final class MongoStore: Store {
         return probe
     }
 
+    public func rotateProbeToken(_ probe: ObjectID) async throws -> Probe? {
+        try await connection.findOneAndUpdate("probes", ["_id": .objectID(probe)], ["$inc": .document(["token_version": .int64(1)])])
+            .flatMap(Self.probe)
+    }
+
     public func probes(ids: [ObjectID]) async throws -> [Probe] {
         guard !ids.isEmpty else { return [] }
         return try await connection.find("probes", ["_id": .document(["$in": .array(ids.map(BSONValue.objectID))])]).compactMap(Self.probe)

@@ -57,6 +57,9 @@ extension SQLiteStore {
         migrator.registerMigration("v4: an account's own probe limit") { db in
             try db.execute(sql: "ALTER TABLE users ADD COLUMN max_probes INTEGER")
         }
+        migrator.registerMigration("v5: probe token versions") { db in
+            try db.execute(sql: "ALTER TABLE probes ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -68,8 +71,8 @@ extension SQLiteStore {
 
     static func insert(_ probe: Probe, into db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO probes (id, owner, latitude, longitude) VALUES (?, ?, ?, ?)",
-            arguments: [probe.id.hex, probe.owner.hex, probe.location.latitude, probe.location.longitude])
+            sql: "INSERT INTO probes (id, owner, latitude, longitude, token_version) VALUES (?, ?, ?, ?, ?)",
+            arguments: [probe.id.hex, probe.owner.hex, probe.location.latitude, probe.location.longitude, probe.tokenVersion])
     }
 
     /// The operation's row and its probes (not its results); `params` is its parameters as JSON text.
@@ -93,7 +96,7 @@ extension SQLiteStore {
 
     static func probe(_ row: Row) -> Probe {
         Probe(id: ObjectID(row["id"] as String)!, owner: ObjectID(row["owner"] as String)!,
-              location: Location(latitude: row["latitude"], longitude: row["longitude"]))
+              location: Location(latitude: row["latitude"], longitude: row["longitude"]), tokenVersion: row["token_version"])
     }
 
     static func operation(_ db: Database, row: Row, includeResults: Bool) throws -> OperationRecord {

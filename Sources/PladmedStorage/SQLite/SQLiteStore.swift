@@ -141,6 +141,14 @@ public final class SQLiteStore: Store {
         return probe
     }
 
+    public func rotateProbeToken(_ probe: ObjectID) async throws -> Probe? {
+        defer { keptProbes.forget(probe) }
+        return try await database.write { db in
+            try db.execute(sql: "UPDATE probes SET token_version = token_version + 1 WHERE id = ?", arguments: [probe.hex])
+            return try Row.fetchOne(db, sql: "SELECT * FROM probes WHERE id = ?", arguments: [probe.hex]).map(Self.probe)
+        }
+    }
+
     public func probes(ids: [ObjectID]) async throws -> [Probe] {
         let kept = keptProbes.values(ids)
         let missing = ids.filter { kept[$0] == nil }
