@@ -1,8 +1,8 @@
 import Foundation
 
-/// Types and the server protocol generated from `docs/endpoints/openapi.yaml`.
+/// Types generated from `docs/endpoints/openapi.yaml`.
 ///
-/// The OpenAPI generator build plugin writes `Types.swift` and `Server.swift` for this module at build time;
+/// The OpenAPI generator build plugin writes `Types.swift` for this module at build time;
 /// the specification itself ships as this module's resource, which the server publishes.
 public enum PladmedAPISpec {
     /// Where the specification lives in the repository, relative to the package root.

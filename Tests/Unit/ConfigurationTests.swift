@@ -1,5 +1,5 @@
 import Foundation
-import PladmedServer
+@testable import PladmedServer
 import PladmedTestSupport
 import Testing
 
@@ -100,8 +100,23 @@ struct ConfigurationTests {
         #expect(report.secured.values.allSatisfy { $0 == ["access_token"] })
     }
 
+    @Test("the routes the server answers are exactly the document's operations, each at its method and path")
+    func routeTable() async throws {
+        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("check_spec.py", []).utf8))
+        let served = Dictionary(uniqueKeysWithValues: APIOperation.allCases.map {
+            ($0.rawValue, SpecReport.Route(method: $0.method.rawValue, path: $0.path))
+        })
+        #expect(served == report.operations)
+    }
+
     struct SpecReport: Decodable {
+        struct Route: Decodable, Equatable {
+            let method: String
+            let path: String
+        }
+
         let valid: Bool
         let secured: [String: [String]]
+        let operations: [String: Route]
     }
 }

@@ -1,18 +1,19 @@
 import Crypto
 import Foundation
+import Hummingbird
 import PladmedAPI
 import PladmedCore
 
 extension APIHandler {
-    func register(_ input: Operations.Register.Input) async throws -> Operations.Register.Output {
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+    func register(_ request: Request, _: User?) async throws -> Response {
+        let body = try await JSONRequest.decode(Components.Schemas.Credentials.self, from: request, for: .register)
         let (email, password) = try AccountRules.validate(email: body.email, password: body.password, checkStrength: true)
         let user = try await store.createUser(email: email, passwordHash: try await passwords.hash(password), isSuperuser: false)
-        return .created(.init(body: .json(.init(user))))
+        return try JSONAnswer.encoding(Components.Schemas.UserPublic(user), status: .created)
     }
 
-    func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+    func login(_ request: Request, _: User?) async throws -> Response {
+        let body = try await JSONRequest.decode(Components.Schemas.Credentials.self, from: request, for: .login)
         let (email, password) = try AccountRules.validate(email: body.email, password: body.password, checkStrength: false)
         if let wait = await loginsByAddress.admit(ClientAddress.current ?? "unknown") { throw tooManyLogins(wait) }
         // No account has a longer email: refused before any key is made or any store read.
@@ -30,7 +31,7 @@ extension APIHandler {
             metrics.loginFailed()
             throw PladmedError.invalidLogin
         }
-        return .ok(.init(body: .json(.init(accessToken: tokens.userToken(for: user)))))
+        return try JSONAnswer.encoding(Components.Schemas.AccessToken(accessToken: tokens.userToken(for: user)))
     }
 
     private func tooManyLogins(_ wait: Duration) -> PladmedError {
@@ -38,39 +39,40 @@ extension APIHandler {
         return PladmedError.tooManyRequests("Too many logins tried, try again later", retryAfter: Int(wait.components.seconds) + 1)
     }
 
-    func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
-        let caller = try AuthenticatedUser.required()
-        guard try await store.revokeTokens(of: caller.id) != nil else { throw PladmedError.unauthorized }
-        return .noContent(.init())
+    func logout(_ request: Request, _ caller: User?) async throws -> Response {
+        guard try await store.revokeTokens(of: try User.required(caller).id) != nil else { throw PladmedError.unauthorized }
+        return JSONAnswer.empty(.noContent)
     }
 
-    func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
-        // The account as the token check read it, a moment ago: a second read would only cost time.
-        return .ok(.init(body: .json(.init(try AuthenticatedUser.required()))))
+    /// `{"_id":...,"credits":...,"email":...,"is_superuser":...}` written directly (the encoder was most of this
+    /// request's time): the account as the token check read it, a moment ago; a second read would only cost time.
+    func getCurrentUser(_ request: Request, _ caller: User?) async throws -> Response {
+        let user = try User.required(caller)
+        return JSONAnswer.text(try JSONValue.object([
+            "_id": .string(user.id.hex), "credits": .double(user.credits), "email": .string(user.email),
+            "is_superuser": .bool(user.isSuperuser),
+        ]).serializedText())
     }
 
-    func addCredits(_ input: Operations.AddCredits.Input) async throws -> Operations.AddCredits.Output {
-        _ = try AuthenticatedUser.required()
-        guard case .json(let body) = input.body,
-              let idText = body.id, !idText.isEmpty,
-              let credits = body.credits, credits > 0, credits.isFinite
-        else { throw PladmedError.invalidData }
+    func addCredits(_ request: Request, _: User?) async throws -> Response {
+        let body = try await JSONRequest.decode(Components.Schemas.CreditsGrant.self, from: request, for: .addCredits)
+        guard let idText = body.id, !idText.isEmpty, let credits = body.credits, credits > 0, credits.isFinite else {
+            throw PladmedError.invalidData
+        }
         guard let id = ObjectID(idText), let user = try await store.addCredits(credits, to: id, upTo: maxCredits) else {
             throw PladmedError.unknownUser
         }
         metrics.granted(credits)
-        return .ok(.init(body: .json(.init(user))))
+        return try JSONAnswer.encoding(Components.Schemas.UserPublic(user))
     }
-}
 
-extension APIHandler {
-    func setProbeLimit(_ input: Operations.SetProbeLimit.Input) async throws -> Operations.SetProbeLimit.Output {
-        _ = try AuthenticatedUser.required()
-        guard case .json(let body) = input.body, let idText = body.id, !idText.isEmpty,
-              let limit = body.maxProbes, (0...10_000_000).contains(limit)
-        else { throw PladmedError.invalidData }
+    func setProbeLimit(_ request: Request, _: User?) async throws -> Response {
+        let body = try await JSONRequest.decode(Components.Schemas.ProbeLimitRequest.self, from: request, for: .setProbeLimit)
+        guard let idText = body.id, !idText.isEmpty, let limit = body.maxProbes, (0...10_000_000).contains(limit) else {
+            throw PladmedError.invalidData
+        }
         guard let id = ObjectID(idText), let user = try await store.setProbeLimit(limit, of: id) else { throw PladmedError.unknownUser }
-        return .ok(.init(body: .json(.init(_id: user.id.hex, maxProbes: user.maxProbes ?? maxProbesPerAccount))))
+        return try JSONAnswer.encoding(Components.Schemas.ProbeLimit(_id: user.id.hex, maxProbes: user.maxProbes ?? maxProbesPerAccount))
     }
 }
 

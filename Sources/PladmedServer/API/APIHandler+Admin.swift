@@ -1,15 +1,16 @@
+import Hummingbird
 import PladmedAPI
 import PladmedCore
 
 extension APIHandler {
-    func deleteAll(_ input: Operations.DeleteAll.Input) async throws -> Operations.DeleteAll.Output {
+    func deleteAll(_ request: Request, _: User?) async throws -> Response {
         guard !production else { throw PladmedError.notFound("Not found") }
         defer { probeList.invalidate() }
         try await store.deleteAll()
-        return .noContent(.init())
+        return JSONAnswer.empty(.noContent)
     }
 
-    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+    func getHealth(_ request: Request, _: User?) async throws -> Response {
         let clock = self.clock().map {
             Components.Schemas.ClockState(
                 synchronised: $0.synchronised, estimatedErrorSeconds: $0.estimatedError, maximumErrorSeconds: $0.maximumError)
@@ -24,9 +25,9 @@ extension APIHandler {
         } catch {
             // Whoever asks learns that the store fails, not why: its error text (hosts, users, paths) is the log's.
             let state = error.isStoreUnavailable ? "unavailable" : "failing"
-            return .serviceUnavailable(.init(body: .json(health(.degraded, store: "\(store.driverName): \(state)"))))
+            return try JSONAnswer.encoding(health(.degraded, store: "\(store.driverName): \(state)"), status: .serviceUnavailable)
         }
-        if drain.isDraining { return .serviceUnavailable(.init(body: .json(health(.draining, store: storeState)))) }
-        return .ok(.init(body: .json(health(clock?.synchronised == false ? .degraded : .ok, store: storeState))))
+        if drain.isDraining { return try JSONAnswer.encoding(health(.draining, store: storeState), status: .serviceUnavailable) }
+        return try JSONAnswer.encoding(health(clock?.synchronised == false ? .degraded : .ok, store: storeState))
     }
 }

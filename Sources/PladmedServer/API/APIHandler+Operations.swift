@@ -1,142 +1,142 @@
-import Foundation
-import OpenAPIRuntime
+import Hummingbird
+import NIOCore
 import PladmedAPI
 import PladmedCore
 
 extension APIHandler {
-    func createTraceroute(_ input: Operations.CreateTraceroute.Input) async throws -> Operations.CreateTraceroute.Output {
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
-        let operation = try await schedule(.traceroute, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
-        return .created(.init(body: .json(operation)))
+    /// `POST /traceroute`, `/ping`, `/dns`: the body read as the generated request types declare it (below), the
+    /// operation made by the ``OperationScheduler``, the answer written by ``OperationJSON``: the generated types'
+    /// bytes, without the decoder's trial of every type for the free-form parameters nor the encoder.
+    func schedule(_ kind: MeasurementKind, _ request: Request, _ caller: User?, _ operation: APIOperation) async throws -> Response {
+        let caller = try User.required(caller)
+        let body = try Self.measurementRequest(try await JSONRequest.value(of: request, for: operation))
+        let created = try await scheduler.schedule(
+            kind, for: caller, probeIDs: body.probes, params: body.params, resultFormat: body.resultFormat)
+        return JSONAnswer.text(try OperationJSON.text(of: created), status: .created)
     }
 
-    func createPing(_ input: Operations.CreatePing.Input) async throws -> Operations.CreatePing.Output {
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
-        let operation = try await schedule(.ping, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
-        return .created(.init(body: .json(operation)))
-    }
-
-    func createDns(_ input: Operations.CreateDns.Input) async throws -> Operations.CreateDns.Output {
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
-        let operation = try await schedule(.dns, probes: body.probes, params: body.params, resultFormat: body.resultFormat)
-        return .created(.init(body: .json(operation)))
-    }
-
-    /// The router answers `GET /operation` with ``OperationStreamMiddleware`` before this handler; this is the
-    /// generated interface's whole-answer form of the same JSON.
-    func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
-        guard let id = input.query.id.flatMap({ ObjectID($0) }), let operation = try await store.operation(id: id, includeResults: true) else {
-            throw PladmedError.unknownOperation
+    /// A measurement request's fields, as the generated request types declare them: an object whose `probes` is a
+    /// list of strings, `params` any value and `result_format` a string, each absent or `null` as `nil`, other
+    /// members ignored. Anything else is the contract's `Invalid data provided`. A number without a fraction's worth
+    /// (`1.0`, `1e3`) is an integer, as the generated decoding read it.
+    static func measurementRequest(_ value: JSONValue) throws -> (probes: [String]?, params: JSONValue?, resultFormat: String?) {
+        guard case .object(let members) = value else { throw PladmedError.invalidData }
+        var probes: [String]?
+        switch members["probes"] {
+        case nil, .null?: probes = nil
+        case .array(let items)?:
+            probes = try items.map { item in
+                guard case .string(let id) = item else { throw PladmedError.invalidData }
+                return id
+            }
+        default: throw PladmedError.invalidData
         }
-        return .ok(.init(body: .json(try .init(operation))))
+        var resultFormat: String?
+        switch members["result_format"] {
+        case nil, .null?: resultFormat = nil
+        case .string(let format)?: resultFormat = format
+        default: throw PladmedError.invalidData
+        }
+        let params = members["params"].flatMap { $0 == .null ? nil : $0.integralNumbersAsIntegers }
+        return (probes, params, resultFormat)
     }
 
-    func getOperationResults(_ input: Operations.GetOperationResults.Input) async throws -> Operations.GetOperationResults.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...500).contains(limit) else { throw PladmedError.badRequest("limit must be from 1 to 500") }
+    /// `GET /operation?id=`: the operation's fields, then its results a page at a time, written as they are read.
+    func getOperation(_ request: Request, _: User?) async throws -> Response {
+        guard let id = JSONRequest.query("id", of: request).flatMap(ObjectID.init),
+              let operation = try await store.operation(id: id, includeResults: false)
+        else { throw PladmedError.unknownOperation }
+        let head = try OperationJSON.head(of: operation)
+        return stream { writer in
+            try await writer.write(ByteBuffer(string: head))
+            try await writeResults(of: id, to: &writer)
+            try await writer.write(ByteBuffer(string: "]}"))
+        }
+    }
+
+    func getOperationResults(_ request: Request, _: User?) async throws -> Response {
+        var limit = 50
+        if let text = JSONRequest.query("limit", of: request) {
+            guard let value = Int(text), (1...500).contains(value) else { throw PladmedError.badRequest("limit must be from 1 to 500") }
+            limit = value
+        }
         var after: Int?
-        if let cursor = input.query.after {
+        if let cursor = JSONRequest.query("after", of: request) {
             guard let position = Int(cursor), position >= 0 else { throw PladmedError.badRequest("after must be the next of a previous page") }
             after = position
         }
-        guard let id = input.query.id.flatMap({ ObjectID($0) }),
+        guard let id = JSONRequest.query("id", of: request).flatMap(ObjectID.init),
               let page = try await store.results(of: id, after: after, limit: limit, maxBytes: Self.resultsPageBytes)
         else { throw PladmedError.unknownOperation }
-        let results = try page.map { try Components.Schemas.OperationResult($0.result) }
         // A page ends at `limit` results or at the byte budget; `next` when anything follows it.
-        var next: String?
+        var next = ""
         if let last = page.last?.position, try await store.results(of: id, after: last, limit: 1, maxBytes: 0)?.isEmpty == false {
-            next = String(last)
+            next = #""next":"\#(last)","#
         }
-        return .ok(.init(body: .json(.init(results: results, next: next))))
+        return JSONAnswer.text("{" + next + #""results":["# + (try page.map { try OperationJSON.text(of: $0.result) }.joined(separator: ",")) + "]}")
     }
 
     /// Stored content one page of `GET /operation/results` holds at most (one larger result comes alone).
     static let resultsPageBytes = 16 << 20
 
-    func listOwnOperations(_ input: Operations.ListOwnOperations.Input) async throws -> Operations.ListOwnOperations.Output {
-        let caller = try AuthenticatedUser.required()
-        let operations = try await store.operations(owner: caller.id, includeResults: true)
-        return .ok(.init(body: .json(try operations.map(Components.Schemas.Operation.init))))
+    /// `GET /operations/me`: the caller's operations with their results, streamed.
+    func listOwnOperations(_ request: Request, _ caller: User?) async throws -> Response {
+        try await list(owner: try User.required(caller).id, withResults: true)
     }
 
-    func listOperations(_ input: Operations.ListOperations.Input) async throws -> Operations.ListOperations.Output {
-        _ = try AuthenticatedUser.required()
-        let operations = try await store.operations(owner: nil, includeResults: false)
-        return .ok(.init(body: .json(try operations.map(Components.Schemas.OperationSummary.init))))
+    /// `GET /operations`: every operation, without results, streamed.
+    func listOperations(_ request: Request, _ caller: User?) async throws -> Response {
+        _ = try User.required(caller)
+        return try await list(owner: nil, withResults: false)
     }
 
-    private func schedule(
-        _ kind: MeasurementKind, probes: [String]?, params: JSONValue?, resultFormat: String?
-    ) async throws -> Components.Schemas.Operation {
-        let caller = try AuthenticatedUser.required()
-        let operation = try await scheduler.schedule(kind, for: caller, probeIDs: probes, params: params, resultFormat: resultFormat)
-        return try .init(operation)
-    }
-}
-
-extension JSONValue {
-    /// The value as the OpenAPI runtime's untyped containers hold it.
-    var openAPIValue: (any Sendable)? {
-        switch self {
-        case .null: nil
-        case .bool(let value): value
-        case .int(let value): value
-        case .double(let value): value
-        case .string(let value): value
-        case .array(let values): values.map(\.openAPIValue)
-        case .object(let members): members.mapValues(\.openAPIValue)
+    /// `[...]`: the operations of `owner` (everyone's when `nil`), with or without their results, read a page at a
+    /// time and written as they are read. The first page is read before answering, so that a store that cannot be
+    /// read answers an error, not a cut stream.
+    private func list(owner: ObjectID?, withResults: Bool) async throws -> Response {
+        let first = try await store.operations(owner: owner, after: nil, limit: pageSize)
+        let store = self.store, pageSize = self.pageSize
+        return stream { writer in
+            try await writer.write(ByteBuffer(string: "["))
+            var page = first, separator = ""
+            while !page.isEmpty {
+                for operation in page {
+                    if withResults {
+                        try await writer.write(ByteBuffer(string: separator + (try OperationJSON.head(of: operation))))
+                        try await writeResults(of: operation.id, to: &writer)
+                        try await writer.write(ByteBuffer(string: "]}"))
+                    } else {
+                        try await writer.write(ByteBuffer(string: separator + (try OperationJSON.summary(of: operation))))
+                    }
+                    separator = ","
+                }
+                guard page.count == pageSize, let last = page.last else { break }
+                page = try await store.operations(owner: owner, after: last.id, limit: pageSize)
+            }
+            try await writer.write(ByteBuffer(string: "]"))
         }
     }
-}
 
-extension Components.Schemas.Operation {
-    init(_ operation: OperationRecord) throws {
-        self.init(
-            _id: operation.id.hex, credits: operation.credits,
-            params: operation.params,
-            probes: operation.probes.map(Components.Schemas.OperationProbe.init),
-            resultFormat: try .init(format: operation.resultFormat),
-            results: try operation.results.map(Components.Schemas.OperationResult.init))
-    }
-}
-
-extension Components.Schemas.OperationResult {
-    init(_ result: OperationResult) throws {
-        let value = try result.content.value()
-        let content: ResultsPayload = if let text = value.string {
-            .case2(text)
-        } else {
-            .case1(try (value.array ?? [value]).map { try OpenAPIValueContainer(unvalidatedValue: $0.openAPIValue) })
+    /// The results of `operation`, comma-separated, a page at a time.
+    private func writeResults(of operation: ObjectID, to writer: inout any ResponseBodyWriter) async throws {
+        var after: Int?, first = true
+        while let page = try await store.results(of: operation, after: after, limit: pageSize, maxBytes: pageBytes), !page.isEmpty {
+            for (position, result) in page {
+                try await writer.write(ByteBuffer(string: (first ? "" : ",") + OperationJSON.prefix(of: result)))
+                try await writer.write(ByteBuffer(string: try OperationJSON.sortedText(result.content)))
+                try await writer.write(ByteBuffer(string: "}"))
+                first = false
+                after = position
+            }
         }
-        self.init(probe: result.probe.hex, results: content)
     }
-}
 
-extension Components.Schemas.OperationSummary {
-    init(_ operation: OperationRecord) throws {
-        self.init(
-            _id: operation.id.hex, credits: operation.credits,
-            params: operation.params,
-            probes: operation.probes.map(Components.Schemas.OperationProbe.init),
-            resultFormat: try .init(format: operation.resultFormat))
-    }
-}
-
-extension Components.Schemas.OperationProbe {
-    init(_ probe: OperationProbe) {
-        self.init(
-            identifier: probe.id.hex,
-            location: probe.location.map { .init(latitude: $0.latitude, longitude: $0.longitude) },
-            ownerId: probe.owner.hex)
-    }
-}
-
-extension Components.Schemas.ResultFormat {
-    init(format: String) throws {
-        guard let value = Self(rawValue: format) else {
-            throw PladmedError(status: 500, message: "stored operation has an unknown result format '\(format)'")
-        }
-        self = value
+    private func stream(_ body: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: JSONAnswer.contentType],
+            body: ResponseBody { writer in
+                try await body(&writer)
+                try await writer.finish(nil)
+            })
     }
 }

@@ -1,8 +1,17 @@
+import Hummingbird
+import NIOCore
 import PladmedAPI
 import PladmedCore
 
 extension APIHandler {
-    func listProbes(_ input: Operations.ListProbes.Input) async throws -> Operations.ListProbes.Output {
+    /// Every probe with its live state, from the ``ProbeListCache`` while it holds an answer for the current
+    /// probes; otherwise encoded and kept, byte for byte, with its headers.
+    func listProbes(_ request: Request, _: User?) async throws -> Response {
+        let now = NIODeadline.now()
+        let key = probeList.key(hub: await hub.revision())
+        if let answer = probeList.answer(for: key, now: now) {
+            return Response(status: .ok, headers: answer.headers, body: ResponseBody(byteBuffer: answer.body))
+        }
         let stored = try await store.probes(owner: nil)
         let connected = await hub.knownStatuses(of: stored.map(\.id))
         let probes = stored.map { probe in
@@ -11,34 +20,39 @@ extension APIHandler {
                 identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
                 connected: status != nil, availability: status?.availability)
         }
-        return .ok(.init(body: .json(probes)))
+        var response = try JSONAnswer.encoding(probes)
+        guard let length = response.body.contentLength, length <= probeList.maxBytes else { return response }
+        let body = try await BodyCollector.collect(response.body, capacity: length)
+        probeList.keep(.init(key: key, headers: response.headers, body: body, built: now))
+        response.body = ResponseBody(byteBuffer: body)
+        return response
     }
 
-    func registerProbe(_ input: Operations.RegisterProbe.Input) async throws -> Operations.RegisterProbe.Output {
-        let caller = try AuthenticatedUser.required()
-        guard case .json(let body) = input.body else { throw PladmedError.invalidData }
+    func registerProbe(_ request: Request, _ caller: User?) async throws -> Response {
+        let caller = try User.required(caller)
+        let body = try await JSONRequest.decode(Components.Schemas.ProbeRegistration.self, from: request, for: .registerProbe)
         guard let location = body.location else { throw PladmedError.badRequest("Missing location field") }
         let probe = try await store.createProbe(
             owner: caller.id, location: try Location.validated(latitude: location.latitude, longitude: location.longitude),
             limit: caller.maxProbes ?? maxProbesPerAccount)
         probeList.invalidate()
-        return .created(.init(body: .json(.init(token: tokens.probeToken(for: probe)))))
+        return try JSONAnswer.encoding(Components.Schemas.ProbeToken(token: tokens.probeToken(for: probe)), status: .created)
     }
 
-    func rotateProbeToken(_ input: Operations.RotateProbeToken.Input) async throws -> Operations.RotateProbeToken.Output {
-        let caller = try AuthenticatedUser.required()
-        guard let id = ObjectID(input.query.id), let probe = try await store.probes(ids: [id]).first else {
+    func rotateProbeToken(_ request: Request, _ caller: User?) async throws -> Response {
+        let caller = try User.required(caller)
+        guard let id = JSONRequest.query("id", of: request).flatMap(ObjectID.init), let probe = try await store.probes(ids: [id]).first else {
             throw PladmedError.notFound("Probe doesn't exist")
         }
         guard probe.owner == caller.id || caller.isSuperuser else {
             throw PladmedError(status: 403, message: "Only the probe's owner or a superuser may replace its token")
         }
         guard let rotated = try await store.rotateProbeToken(id) else { throw PladmedError.notFound("Probe doesn't exist") }
-        return .ok(.init(body: .json(.init(token: tokens.probeToken(for: rotated)))))
+        return try JSONAnswer.encoding(Components.Schemas.ProbeToken(token: tokens.probeToken(for: rotated)))
     }
 
-    func listOwnProbes(_ input: Operations.ListOwnProbes.Input) async throws -> Operations.ListOwnProbes.Output {
-        let caller = try AuthenticatedUser.required()
+    func listOwnProbes(_ request: Request, _ caller: User?) async throws -> Response {
+        let caller = try User.required(caller)
         let stored = try await store.probes(owner: caller.id)
         let connected = await hub.knownStatuses(of: stored.map(\.id))
         let probes = stored.map { probe in
@@ -47,7 +61,7 @@ extension APIHandler {
                 identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
                 connected: status != nil, availability: status?.availability, token: tokens.probeToken(for: probe))
         }
-        return .ok(.init(body: .json(probes)))
+        return try JSONAnswer.encoding(probes)
     }
 }
 

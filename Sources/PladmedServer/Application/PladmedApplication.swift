@@ -4,16 +4,14 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import OpenAPIHummingbird
-import OpenAPIRuntime
 import PladmedAPI
 import PladmedCore
 import PladmedStorage
 import ServiceLifecycle
 import SocketIO
 
-/// Builds the pladmed application: the generated REST API on a Hummingbird router with CORS, JSON errors and
-/// token checks, and the probes' Socket.IO endpoint at `/socket.io/` on the same port.
+/// Builds the pladmed application: the REST API of `docs/endpoints/openapi.yaml` on a Hummingbird router with CORS,
+/// JSON errors and token checks, and the probes' Socket.IO endpoint at `/socket.io/` on the same port.
 public enum PladmedApplication {
     /// Opens the store `configuration` names. MongoDB connects lazily: call ``prepare(_:logger:retrying:)``.
     public static func openStore(_ configuration: ServerConfiguration) throws -> any Store {
@@ -78,7 +76,8 @@ public enum PladmedApplication {
         drain?.attach(socketServer)
         let store = MeasuredStore(store, metrics: metrics)
         let router = Router(context: PladmedRequestContext.self)
-        let routes = RouteTable()
+        let routes = RouteTable(APIOperation.allCases.map { ($0.method, $0.path) } + OperatorRoutes.routes)
+        // The middlewares are what crosses routes; each route is answered by its handler alone (docs/ARCHITECTURE.md).
         router.add(middleware: AccessLogMiddleware(metrics: metrics, routes: routes, socketPath: socketServer.configuration.path))
         router.add(middleware: socketServer.middleware())
         router.add(middleware: PathSpellingMiddleware())
@@ -89,18 +88,10 @@ public enum PladmedApplication {
         router.add(middleware: ErrorMiddleware(routes: routes))
         router.add(middleware: JSONBodyMiddleware(maxBytes: configuration.maxBodyBytes, maxDepth: configuration.maxBodyDepth))
         let tokens = TokenService(secret: configuration.secretKey, userTokenLifetime: configuration.tokenLifetime)
-        let authenticator = Authenticator(store: store, tokens: tokens)
-        router.add(middleware: OperationStreamMiddleware(store: store, authenticator: authenticator, pageSize: 64, pageBytes: 1 << 20))
-        router.add(middleware: CurrentUserMiddleware(authenticator: authenticator))
         let hub = hub ?? registry
         let scheduler = OperationScheduler(
             store: store, hub: hub, timeZone: configuration.timeZone, now: now, maxProbes: configuration.maxProbesPerOperation,
-            maxParamsBytes: configuration.maxParamsBytes,
-            metrics: metrics)
-        router.add(middleware: MeasurementRequestMiddleware(scheduler: scheduler, authenticator: authenticator))
-        let probeList = ProbeListCache(maxAge: .nanoseconds(Int64(configuration.probeListMaxAge * 1e9)))
-        router.add(middleware: ProbeListCacheMiddleware(cache: probeList, hub: hub))
-        router.add(middleware: SingleWriteResponseMiddleware())
+            maxParamsBytes: configuration.maxParamsBytes, metrics: metrics)
         let passwords = PasswordWorkers(threads: configuration.passwordThreads)
         // In cluster mode the login limits count across every instance.
         func limiter(_ perMinute: Int, _ name: String) -> any ActionLimiter {
@@ -111,18 +102,15 @@ public enum PladmedApplication {
         let connectionGuard = ConnectionGuard(
             maxPerAddress: configuration.maxConnectionsPerAddress, exempt: Set(configuration.trustedProxies), headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
             logger: logger)
-        let handler = APIHandler(
-            store: store, hub: hub, probeList: probeList, tokens: tokens, passwords: passwords,
-            scheduler: scheduler,
-            production: configuration.production, maxCredits: configuration.maxCredits,
+        APIHandler(
+            store: store, hub: hub, authenticator: Authenticator(store: store, tokens: tokens),
+            probeList: ProbeListCache(maxAge: .nanoseconds(Int64(configuration.probeListMaxAge * 1e9))), tokens: tokens, passwords: passwords,
+            scheduler: scheduler, production: configuration.production, maxCredits: configuration.maxCredits,
             maxProbesPerAccount: configuration.maxProbesPerAccount,
             loginsByAddress: limiter(configuration.loginRatePerAddress, "login:address:"),
             loginsByAccount: limiter(configuration.loginRatePerAccount, "login:account:"),
-            metrics: metrics, drain: drain?.state ?? DrainState(), clock: clock)
-        try handler.registerHandlers(
-            on: RouteTable.Recorder(transport: router, table: routes),
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-            middlewares: [AuthenticationMiddleware(authenticator: authenticator)])
+            metrics: metrics, drain: drain?.state ?? DrainState(), clock: clock, pageSize: 64, pageBytes: 1 << 20
+        ).register(on: router)
         ProbeEndpoint(
             store: store, hub: hub, tokens: tokens,
             ingestor: ResultIngestor(
@@ -133,7 +121,7 @@ public enum PladmedApplication {
             metrics: metrics, probesConnected: { registry.count }, sessions: { socketServer.sessionCount }, clock: clock,
             specification: try PublishedSpecification.bundled(),
             swaggerUI: try configuration.swaggerUIDirectory.map { try SwaggerUI(directory: $0) }
-        ).install(on: router, table: routes)
+        ).install(on: router)
         return Application(
             responder: ConnectionCloseResponder(router.buildResponder()),
             server: HTTPServerBuilder { responder in

@@ -2,9 +2,9 @@ import Hummingbird
 import NIOCore
 import PladmedCore
 
-/// Reads every request body as JSON whatever its `Content-Type` says, as the original did (Flask's
-/// `get_json(force=True)`: the generated handlers accept only `application/json`), and bounds it before anything
-/// decodes it: larger than `maxBytes` answers 413, nested deeper than `maxDepth` answers 400.
+/// Collects every request body and bounds it before anything decodes it: larger than `maxBytes` answers 413, nested
+/// deeper than `maxDepth` answers 400. The handlers then read it as JSON whatever its `Content-Type` says, as the
+/// original did (Flask's `get_json(force=True)`).
 struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBytes: Int
     let maxDepth: Int
@@ -22,9 +22,9 @@ struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard Self.nesting(of: body.readableBytesView) <= maxDepth else {
             throw PladmedError.badRequest("The request body nests deeper than \(maxDepth) levels")
         }
-        var head = request.head
-        head.headerFields[.contentType] = "application/json"
-        return try await next(Request(head: head, body: .init(buffer: body)), context)
+        var request = request
+        request.body = .init(buffer: body)
+        return try await next(request, context)
     }
 
     /// The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count); malformed

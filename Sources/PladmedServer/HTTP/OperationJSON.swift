@@ -1,8 +1,8 @@
 import PladmedCore
 
-/// An operation as the generated handlers answer it (`Components.Schemas.Operation` through the runtime's
-/// `JSONEncoder` with sorted keys), written directly: for answers streamed a page at a time, and for answers where
-/// that encoder was most of a request's time.
+/// An operation as the document declares it (`Components.Schemas.Operation`, as `JSONEncoder` with sorted keys
+/// would write it), written directly: for answers streamed a page at a time, and for answers where that encoder
+/// was most of a request's time.
 enum OperationJSON {
     /// `{"_id":...,"credits":...,"params":...,"probes":[...],"result_format":...,"results":[`: the operation without
     /// its results, left open for them.

@@ -14,7 +14,10 @@ struct OperatorRoutes: Sendable {
     let specification: PublishedSpecification
     let swaggerUI: SwaggerUI?
 
-    func install(on router: Router<PladmedRequestContext>, table: RouteTable) {
+    /// The routes ``install(on:)`` adds, for the ``RouteTable``.
+    static let routes: [(method: HTTPRequest.Method, path: String)] = ["/metrics", "/openapi.yaml", "/openapi.json", "/docs"].map { (.get, $0) }
+
+    func install(on router: Router<PladmedRequestContext>) {
         router.get("/metrics") { _, _ in
             let text = metrics.exposition(sessions: sessions(), probesConnected: probesConnected(), clock: clock())
             return Self.answer(ByteBuffer(bytes: text), type: "text/plain; version=0.0.4; charset=utf-8")
@@ -22,7 +25,6 @@ struct OperatorRoutes: Sendable {
         let yaml = ByteBuffer(string: specification.yaml), json = ByteBuffer(bytes: specification.json)
         router.get("/openapi.yaml") { _, _ in Self.answer(yaml, type: "application/yaml; charset=utf-8") }
         router.get("/openapi.json") { _, _ in Self.answer(json, type: "application/json") }
-        for path in ["/metrics", "/openapi.yaml", "/openapi.json", "/docs"] { table.record(.get, path) }
         guard let swaggerUI else {
             router.get("/docs") { _, _ -> Response in
                 throw PladmedError.notFound("Swagger UI is not installed on this server (set PLADMED_SWAGGER_UI_DIR)")

@@ -15,7 +15,8 @@ public struct PladmedRequestContext: RequestContext, RemoteAddressRequestContext
     }
 }
 
-/// The client address of the request being answered, for the generated handlers (which see no router context).
+/// The client address of the request being answered, for the handlers (which see the request, not the router's
+/// context).
 enum ClientAddress {
     @TaskLocal static var current: String?
 }
