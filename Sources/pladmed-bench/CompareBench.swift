@@ -66,7 +66,7 @@ struct CompareBench: AsyncParsableCommand {
 
         let control = try freePort(), originalPort = try freePort()
         let original = try BenchProcess(
-            executable: URL(fileURLWithPath: root + "/.venv/original/bin/python"), arguments: [root + "/scripts/original_peer.py"],
+            executable: URL(fileURLWithPath: root + "/.venv/original/bin/python"), arguments: [root + "/Tests/Helpers/peers/original_peer.py"],
             environment: ["PORT": "\(originalPort)", "ORIGINAL_CTRL_PORT": "\(control)", "HOST": "127.0.0.1", "SECRET_KEY": "dev",
                           "FLASK_ENV": "development", "DEBUG": "0", "ORIGINAL_WORKDIR": folder.path], port: originalPort)
         defer { original.stop() }

@@ -49,10 +49,7 @@ struct Serve: AsyncParsableCommand {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let sinks = [LogSink.standardError] + (try configuration.logFile.map { [try LogSink(appendingTo: $0)] } ?? [])
         let format = configuration.logFormat
-        var logger = Logger(label: "pladmed") { label in
-            let handlers: [any LogHandler] = sinks.map { LineLogHandler(label: label, sink: $0, format: format) }
-            return handlers.count == 1 ? handlers[0] : MultiplexLogHandler(handlers)
-        }
+        var logger = Logger(label: "pladmed") { label in LineLogHandler(label: label, sinks: sinks, format: format) }
         logger.logLevel = level
         return (logger, sinks)
     }

@@ -101,7 +101,7 @@ struct ConformanceSuiteTests {
                 let text = run.output
                 #expect(run.status == (fault == nil ? 0 : 1), "\(text.suffix(3000))")
                 #expect(text.contains("PASS  rest › Accounts / register ok") == (fault == nil))
-                let checked = try JSONValue(parsing: try await Oracle.run("junit_check.py", [junit]))
+                let checked = try JSONValue(parsing: try await Oracle.run("oracles/junit_check.py", [junit]))
                 #expect(checked["valid"] == .bool(true), "\(checked)")
                 let report = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: json)))
                 #expect(report["passed"] == .bool(fault == nil))

@@ -51,7 +51,7 @@ struct CrashTests {
         }
     }
 
-    /// A python-socketio probe uploading in a loop (scripts/probe_uploader.py, reconnecting with `reconnect`, over
+    /// A python-socketio probe uploading in a loop (Tests/Helpers/clients/probe_uploader.py, reconnecting with `reconnect`, over
     /// long-polling then WebSocket with `polling`); collects acknowledged codes, the jobs it got and the session id of
     /// each of its connections.
     final class Uploader: @unchecked Sendable {
@@ -64,7 +64,7 @@ struct CrashTests {
 
         init(port: Int, token: String, prefix: String, reconnect: Bool = false, polling: Bool = false) throws {
             process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
-            process.arguments = [Repository.file("scripts/probe_uploader.py").path, String(port), token,
+            process.arguments = [Repository.file("Tests/Helpers/clients/probe_uploader.py").path, String(port), token,
                                  Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path, prefix]
                 + (reconnect ? ["--reconnect"] : []) + (polling ? ["--polling"] : [])
             let output = Pipe()

@@ -15,14 +15,14 @@ import Glibc
 /// lost or stored twice.
 @Suite("Graceful drain")
 struct GracefulDrainTests {
-    /// A raw WebSocket probe session (scripts/close_reason.py) that reports the server's close frame.
+    /// A raw WebSocket probe session (Tests/Helpers/clients/close_reason.py) that reports the server's close frame.
     final class CloseWatcher: @unchecked Sendable {
         let process = Process()
         let lines = Mutex<[String]>([])
 
         init(port: Int, token: String) throws {
             process.executableURL = Repository.file(".venv/socketio-5.0.4/bin/python")
-            process.arguments = [Repository.file("scripts/close_reason.py").path, String(port), token]
+            process.arguments = [Repository.file("Tests/Helpers/clients/close_reason.py").path, String(port), token]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice

@@ -36,7 +36,7 @@ struct HardeningTests {
         let harness = try await ServerHarness()
         try await harness.run { client in
             let port = try #require(client.port)
-            let output = try await Oracle.run("http_pooling_client.py", [
+            let output = try await Oracle.run("clients/http_pooling_client.py", [
                 String(port), "GET:/probes", "GET:/nope", "POST:/login", "GET:/users/me", "DELETE:/login", "GET:/socket.io/?transport=polling",
             ])
             let result = try JSONValue(parsing: Data(output.utf8))

@@ -13,7 +13,7 @@ struct MongoCompatibilityTests {
     @Test("login with the passlib hash, the probe's old token, the stored results; new writes in the original's shapes")
     func legacyDatabase() async throws {
         let uri = try SecantusServer.shared().uri()
-        let seeded = try JSONValue(parsing: try await Oracle.run("mongo_original.py", ["seed", uri], venv: "secantus"))
+        let seeded = try JSONValue(parsing: try await Oracle.run("oracles/mongo_original.py", ["seed", uri], venv: "secantus"))
         let userID = try #require(seeded["user"]?.string), probeID = try #require(seeded["probe"]?.string)
         let operationID = try #require(seeded["operation"]?.string)
         let harness = try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri])
@@ -46,7 +46,7 @@ struct MongoCompatibilityTests {
             #expect(after?["credits"]?.number == 110)
         }
         // pymongo reads our result in the original's shape: ObjectId probe, list of records, unique code.
-        let stored = try JSONValue(parsing: try await Oracle.run("mongo_original.py", ["show", uri, operationID], venv: "secantus"))
+        let stored = try JSONValue(parsing: try await Oracle.run("oracles/mongo_original.py", ["show", uri, operationID], venv: "secantus"))
         let results = try #require(stored["results"]?.array)
         #expect(results.count == 2)
         #expect(results.last?["probe"] == .object(["$oid": .string(probeID)]))

@@ -4,7 +4,7 @@ import PladmedServer
 import PladmedTestSupport
 import Testing
 
-/// The operating features held against the real tools an operator runs (scripts/operating_check.py): Debian's
+/// The operating features held against the real tools an operator runs (Tests/Helpers/clients/operating_check.py): Debian's
 /// Prometheus scraping `/metrics`, Debian's Chromium driving Swagger UI at `/docs`, Debian's chronyd serving NTP from
 /// `deploy/chrony/chrony.conf`, and the kernel's clock state read independently. Each is skipped, saying why, only
 /// when its package is not installed (`make test` installs them).
@@ -13,7 +13,7 @@ struct OperatingToolsTests {
     static func installed(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 
     static func check(_ arguments: [String]) async throws -> JSONValue {
-        try JSONValue(parsing: try await Oracle.run("operating_check.py", arguments, venv: "operating"))
+        try JSONValue(parsing: try await Oracle.run("clients/operating_check.py", arguments, venv: "operating"))
     }
 
     @Test("Prometheus scrapes /metrics: the target is up, every series is there, and the request counter moves under load",

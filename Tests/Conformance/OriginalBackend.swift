@@ -5,7 +5,7 @@ import PladmedTestSupport
 import Glibc
 #endif
 
-/// The original backend (`../shared/peers/original`, run through `scripts/original_peer.py` with the venv
+/// The original backend (`../shared/peers/original`, run through `Tests/Helpers/peers/original_peer.py` with the venv
 /// `.venv/original` that `make test` builds) on 127.0.0.1, as it is or with one contract break injected. Each
 /// instance is its own process with its own in-memory database; all are killed when the test process exits.
 final class OriginalBackend: @unchecked Sendable {
@@ -21,9 +21,9 @@ final class OriginalBackend: @unchecked Sendable {
     nonisolated(unsafe) private static var pids: [Int32] = []
     private static let pidsLock = NSLock()
 
-    /// The mutants `scripts/original_peer.py` knows: name and what each breaks.
+    /// The mutants `Tests/Helpers/peers/original_peer.py` knows: name and what each breaks.
     static func mutants() async throws -> [(name: String, breaks: String)] {
-        try await Oracle.run("original_peer.py", ["--list"], venv: "original").split(separator: "\n").map { line in
+        try await Oracle.run("peers/original_peer.py", ["--list"], venv: "original").split(separator: "\n").map { line in
             let parts = line.split(separator: "\t", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }
@@ -44,7 +44,7 @@ final class OriginalBackend: @unchecked Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-original-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         process.executableURL = python
-        process.arguments = [Repository.file("scripts/original_peer.py").path] + (mutant.map { [$0] } ?? [])
+        process.arguments = [Repository.file("Tests/Helpers/peers/original_peer.py").path] + (mutant.map { [$0] } ?? [])
         process.environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": folder.path,
             "HOST": "127.0.0.1", "PORT": "\(port)", "ORIGINAL_CTRL_PORT": "\(controlPort)", "SECRET_KEY": "dev",

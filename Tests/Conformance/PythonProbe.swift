@@ -5,7 +5,7 @@ import Glibc
 import PladmedCore
 import PladmedTestSupport
 
-/// A real probe: python-socketio 5.0.4 (what probes pin) running scripts/probe_driver.py, commanded over
+/// A real probe: python-socketio 5.0.4 (what probes pin) running Tests/Helpers/clients/probe_driver.py, commanded over
 /// stdin; what it observes arrives as JSON lines.
 final class PythonProbe: TestProbe, @unchecked Sendable {
     private let process = Process()
@@ -18,7 +18,7 @@ final class PythonProbe: TestProbe, @unchecked Sendable {
             throw Oracle.Failure(description: "no venv at \(python.path): run `make test` first")
         }
         process.executableURL = python
-        process.arguments = [Repository.file("scripts/probe_driver.py").path]
+        process.arguments = [Repository.file("Tests/Helpers/clients/probe_driver.py").path]
         process.standardInput = input
         let output = Pipe()
         process.standardOutput = output

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs the third-party oracles of `scripts/` (PyJWT, passlib, openapi-spec-validator) with the venv that
-/// `make test` creates under `.venv/`.
+/// Runs the test helpers of `Tests/Helpers/` (`oracles/`: PyJWT, passlib, openapi-spec-validator, ...; `clients/`;
+/// `peers/`) with the venv that `make test` creates under `.venv/`.
 public enum Oracle {
     /// Why an oracle could not answer.
     public struct Failure: Error, CustomStringConvertible {
@@ -15,7 +15,7 @@ public enum Oracle {
     /// The venv's Python.
     public static var python: URL { Repository.file(".venv/bin/python") }
 
-    /// Runs `scripts/<script>` with `arguments` (with the Python of `.venv/<venv>` when given) as a
+    /// Runs `Tests/Helpers/<script>` (`oracles/check_spec.py`) with `arguments` (with the Python of `.venv/<venv>` when given) as a
     /// ``ChildProcess``; returns standard output without the trailing newline. Throws when the venv is missing or
     /// the script exits non-zero.
     public static func run(_ script: String, _ arguments: [String], venv: String? = nil) async throws -> String {
@@ -23,7 +23,7 @@ public enum Oracle {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw Failure(description: "no venv at \(python.path): run `make test` (or `make venv`) first")
         }
-        let run = try await ChildProcess.run(python, [Repository.file("scripts/\(script)").path] + arguments, directory: Repository.root)
+        let run = try await ChildProcess.run(python, [Repository.file("Tests/Helpers/\(script)").path] + arguments, directory: Repository.root)
         guard run.status == 0 else {
             throw Failure(description: "\(script) \(arguments.first ?? "") exited \(run.status): \(String(decoding: run.errors, as: UTF8.self))")
         }

@@ -94,7 +94,7 @@ struct ConfigurationTests {
 
     @Test("openapi.yaml validates and its secured operations are exactly the server's access policy")
     func specification() async throws {
-        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("check_spec.py", []).utf8))
+        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("oracles/check_spec.py", []).utf8))
         #expect(report.valid)
         #expect(Set(report.secured.keys) == Set(AccessPolicy.requirements.keys))
         #expect(report.secured.values.allSatisfy { $0 == ["access_token"] })
@@ -102,7 +102,7 @@ struct ConfigurationTests {
 
     @Test("the routes the server answers are exactly the document's operations, each at its method and path")
     func routeTable() async throws {
-        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("check_spec.py", []).utf8))
+        let report = try JSONDecoder().decode(SpecReport.self, from: Data(try await Oracle.run("oracles/check_spec.py", []).utf8))
         let served = Dictionary(uniqueKeysWithValues: APIOperation.allCases.map {
             ($0.rawValue, SpecReport.Route(method: $0.method.rawValue, path: $0.path))
         })

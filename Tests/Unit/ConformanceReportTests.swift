@@ -27,7 +27,7 @@ struct ConformanceReportTests {
         let folder = TemporaryDirectory()
         let file = folder.url.appendingPathComponent("report.xml")
         try Data(Self.report.junitXML().utf8).write(to: file)
-        let read = try JSONValue(parsing: try await Oracle.run("junit_check.py", [file.path]))
+        let read = try JSONValue(parsing: try await Oracle.run("oracles/junit_check.py", [file.path]))
         #expect(read["valid"] == .bool(true), "\(read)")
         let rest = try #require(read["suites"]?.array?.first?["cases"]?.array)
         #expect(rest.map { $0["outcome"] } == [.string("passed"), .string("failed")])

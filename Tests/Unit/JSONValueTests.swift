@@ -88,7 +88,7 @@ struct JSONValueTests {
         let folder = TemporaryDirectory()
         let file = folder.url.appendingPathComponent("values.jsonl")
         try Data(lines.joined(separator: "\n").utf8).write(to: file)
-        let python = try await Oracle.run("json_oracle.py", [file.path]).split(separator: "\n")
+        let python = try await Oracle.run("oracles/json_oracle.py", [file.path]).split(separator: "\n")
         #expect(python.count == values.count)
         for (line, value) in zip(python, values) {
             #expect(try JSONValue(parsing: line) == value)

@@ -11,6 +11,10 @@ struct ObjectIDTests {
         #expect(ids[0].hex.prefix(8) == String(1_764_547_200, radix: 16))
         #expect(ids[0].hex.dropFirst(8).prefix(4) == String(format: "%04x", 998))
         #expect(ids[2].hex.prefix(12) == String(1_764_547_201, radix: 16) + "0000")
+        // Minted as fast as they can be, ids increase strictly (a counter that restarts each millisecond never wraps
+        // within one).
+        let burst = (0..<200_000).map { _ in ObjectID() }
+        #expect(zip(burst, burst.dropFirst()).allSatisfy { $0 < $1 })
         // Minted in the same millisecond, they still differ.
         let same = (0..<100).map { _ in ObjectID(date: start) }
         #expect(Set(same).count == 100)

@@ -31,7 +31,7 @@ struct OperatingUnitTests {
         let folder = TemporaryDirectory()
         let path = folder.path("log.txt")
         let sink = try LogSink(appendingTo: path)
-        var handler = LineLogHandler(label: "pladmed", sink: sink, format: .text)
+        var handler = LineLogHandler(label: "pladmed", sinks: [sink], format: .text)
         handler[metadataKey: "b"] = "2"
         handler.log(event: LogEvent(level: .info, message: "hello", metadata: ["a": "1"], source: "Mod", file: #file, function: #function, line: #line))
         handler.log(event: LogEvent(level: .warning, message: "careful", metadata: nil, source: "Mod", file: #file, function: #function, line: #line))

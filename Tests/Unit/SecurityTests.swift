@@ -23,13 +23,13 @@ struct SecurityTests {
     @Test("hashes made by passlib now verify here, and ours verify in passlib")
     func passlibLive() async throws {
         for password in ["Secure_Pass1", "R00t!secret", "ünïcode-Pässwörd1!"] {
-            let theirs = try await Oracle.run("interop.py", ["passlib-hash", password])
+            let theirs = try await Oracle.run("oracles/interop.py", ["passlib-hash", password])
             #expect(theirs.hasPrefix("$pbkdf2-sha256$29000$"))
             #expect(PasswordHasher().verify(password, against: theirs))
             #expect(!PasswordHasher().verify(password + "x", against: theirs))
             let ours = PasswordHasher().hash(password)
-            #expect(try await Oracle.run("interop.py", ["passlib-verify", password, ours]) == "true")
-            #expect(try await Oracle.run("interop.py", ["passlib-verify", password + "x", ours]) == "false")
+            #expect(try await Oracle.run("oracles/interop.py", ["passlib-verify", password, ours]) == "true")
+            #expect(try await Oracle.run("oracles/interop.py", ["passlib-verify", password + "x", ours]) == "false")
         }
     }
 
@@ -110,19 +110,19 @@ struct SecurityTests {
         for secret in ["dev", "k", String(repeating: "long-secret-", count: 8)] {
             let tokens = TokenService(secret: secret)
             let bob = ObjectID()
-            let theirs = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "email": "bob@example.com", "credits": 2.5}"#])
+            let theirs = try await Oracle.run("oracles/interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "email": "bob@example.com", "credits": 2.5}"#])
             #expect(tokens.userClaims(fromToken: theirs) == .init(id: bob, version: 0))
             // PyJWT's exp in the past: refused; in the future: accepted.
-            let expired = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 1000}"#])
+            let expired = try await Oracle.run("oracles/interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 1000}"#])
             #expect(tokens.userClaims(fromToken: expired) == nil)
-            let valid = try await Oracle.run("interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 4000000000}"#])
+            let valid = try await Oracle.run("oracles/interop.py", ["jwt-encode", secret, #"{"_id": "\#(bob.hex)", "exp": 4000000000}"#])
             #expect(tokens.userClaims(fromToken: valid) == .init(id: bob, version: 0))
             let user = User(id: ObjectID(), email: "carol@example.com", passwordHash: "", credits: 4812.5, isSuperuser: true)
-            let decoded = try await Oracle.run("interop.py", ["jwt-decode", secret, tokens.userToken(for: user)])
+            let decoded = try await Oracle.run("oracles/interop.py", ["jwt-decode", secret, tokens.userToken(for: user)])
             let payload = try JSONValue(parsing: Data(decoded.utf8))
             #expect(payload == .object(["_id": .string(user.id.hex), "email": .string("carol@example.com"),
                                         "credits": .double(4812.5), "is_superuser": .bool(true)]))
-            await #expect(throws: Oracle.Failure.self) { try await Oracle.run("interop.py", ["jwt-decode", secret + "x", tokens.userToken(for: user)]) }
+            await #expect(throws: Oracle.Failure.self) { try await Oracle.run("oracles/interop.py", ["jwt-decode", secret + "x", tokens.userToken(for: user)]) }
         }
     }
 }

@@ -22,7 +22,7 @@ struct SocketIOInteropTests {
         init(python: Bool = false, heartbeat: (Int, Int)? = nil) throws {
             if python {
                 process.executableURL = Repository.file(".venv/socketio-current/bin/python")
-                process.arguments = [Repository.file("scripts/socketio_echo_server.py").path, "0"]
+                process.arguments = [Repository.file("Tests/Helpers/peers/socketio_echo_server.py").path, "0"]
             } else {
                 process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
                     .appendingPathComponent("socketio-echo")
@@ -48,7 +48,7 @@ struct SocketIOInteropTests {
         guard FileManager.default.isExecutableFile(atPath: interpreter.path) else {
             throw Oracle.Failure(description: "no venv at \(interpreter.path): run `make test` first")
         }
-        let run = try await ChildProcess.run(interpreter, [Repository.file("scripts/\(script)").path, String(port)] + extra)
+        let run = try await ChildProcess.run(interpreter, [Repository.file("Tests/Helpers/\(script)").path, String(port)] + extra)
         return try JSONValue(parsing: run.output)
     }
 
@@ -60,7 +60,7 @@ struct SocketIOInteropTests {
         // Heartbeats of 2 s + 2 s: these exchanges are not about heartbeats (the raw and polling tests are), and a
         // Python client on a machine busy with the rest of the suite can answer a ping later than 200 ms.
         let server = try EchoServer(heartbeat: (2000, 2000))
-        let result = try await Self.python(venv, "socketio_interop.py", port: server.port, [transport])
+        let result = try await Self.python(venv, "clients/socketio_interop.py", port: server.port, [transport])
         #expect(result["transport"] == .string(transport == "polling" ? "polling" : "websocket"))
         #expect(result["connected"] == Self.json(#"["/","/custom"]"#))
         #expect(result["back"] == Self.json(#"[1,"2",{"3":[true]}]"#))
@@ -73,7 +73,7 @@ struct SocketIOInteropTests {
     @Test("protocol edges over a raw websocket")
     func raw() async throws {
         let server = try EchoServer()
-        let result = try await Self.python("socketio-5.0.4", "socketio_raw.py", port: server.port)
+        let result = try await Self.python("socketio-5.0.4", "clients/socketio_raw.py", port: server.port)
         let open = try #require(result["open"]?.string)
         #expect(open.hasPrefix("0{"))
         let handshake = try JSONValue(parsing: Data(open.dropFirst().utf8))
@@ -98,7 +98,7 @@ struct SocketIOInteropTests {
     @Test("a client that pools connections as Node's agent does meets no closed connection: Connection: close is said when done")
     func connectionClose() async throws {
         let server = try EchoServer()
-        let result = try await Self.python("socketio-5.0.4", "http_pooling_client.py", port: server.port, [
+        let result = try await Self.python("socketio-5.0.4", "clients/http_pooling_client.py", port: server.port, [
             "GET:/socket.io/?EIO=4&transport=polling", "GET:/socket.io/?transport=polling", "PUT:/socket.io/?EIO=4&transport=polling",
             "GET:/engine.io/?EIO=abc&transport=polling", "POST:/engine.io/?EIO=4&transport=polling&sid=unknown", "GET:/nope",
         ])
@@ -116,7 +116,7 @@ struct SocketIOInteropTests {
     @Test("HTTP long-polling and the upgrade, with the protocol's errors, CORS, limits and heartbeats")
     func polling() async throws {
         let server = try EchoServer(heartbeat: (1500, 1500))
-        let result = try await Self.python("socketio-5.0.4", "socketio_polling_raw.py", port: server.port)
+        let result = try await Self.python("socketio-5.0.4", "clients/socketio_polling_raw.py", port: server.port)
         #expect(result["open_status"] == .int(200) && result["open_content_type"] == .string("text/plain; charset=UTF-8"))
         #expect(result["open_cors"] == .string("*"))
         #expect(result["handshake"] == Self.json(#"{"upgrades":["websocket"],"pingInterval":1500,"pingTimeout":1500,"maxPayload":1000000}"#))

@@ -7,7 +7,7 @@ import PladmedTestSupport
 import Testing
 import Warts
 
-/// New warts files made at test time by Debian's scamper across network namespaces (scripts/warts-oracle.sh):
+/// New warts files made at test time by Debian's scamper across network namespaces (Tests/Helpers/oracles/warts-oracle.sh):
 /// multi-hop traces with a silent hop, unreachable codes, a loop, gap and hop limits, several attempts per hop,
 /// IPv6, and pings with TTL-expired replies and loss; each decoded here and by scamper's own tools.
 @Suite("Warts decoder against scamper on live namespaces", .enabled(if: LiveNamespaces.available,
@@ -16,7 +16,7 @@ struct WartsOracleTests {
     @Test("every generated file decodes as sc_warts2json and sc_analysis_dump print it")
     func generated() async throws {
         let folder = TemporaryDirectory()
-        let made = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [Repository.file("scripts/warts-oracle.sh").path, folder.url.path])
+        let made = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [Repository.file("Tests/Helpers/oracles/warts-oracle.sh").path, folder.url.path])
         #expect(made.status == 0, "\(String(decoding: made.errors, as: UTF8.self).suffix(2000))")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasSuffix(".warts") }.sorted()
         #expect(names.count == 15)

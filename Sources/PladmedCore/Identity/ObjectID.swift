@@ -6,7 +6,9 @@ import Foundation
 /// ids minted here sort by creation time like the original's. The 5 bytes begin with the milliseconds of the second
 /// (2 bytes, big-endian) before 3 random bytes chosen once per process: several instances sharing a database (cluster
 /// mode) mint ids that sort by creation time to the millisecond, as far as their clocks agree, where the random bytes
-/// alone would order ids of the same second by instance.
+/// alone would order ids of the same second by instance. The counter starts again at 0 each new millisecond, so that
+/// the ids one process mints as time goes on increase strictly: past 2^24 ids in one millisecond, the next ids take
+/// the next millisecond. An earlier time (the clock stepped back, or a date given) keeps counting from the counter.
 public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The 24 lowercase hex digits.
     public let hex: String
@@ -19,10 +21,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     /// A new id for the current time.
     public init(date: Date = Date()) {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (milliseconds, counter) = ObjectID.generator.next(at: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
         let seconds = UInt32(truncatingIfNeeded: milliseconds / 1000)
         let millisecond = UInt16(truncatingIfNeeded: milliseconds % 1000)
-        let counter = ObjectID.generator.next()
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
         withUnsafeBytes(of: seconds.bigEndian) { bytes.append(contentsOf: $0) }
@@ -65,12 +66,22 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     private final class Generator: Sendable {
         let processUnique: [UInt8] = (0..<3).map { _ in UInt8.random(in: .min ... .max) }
-        private let counter = Mutex(UInt32.random(in: 0..<0x00FF_FFFF))
+        /// The millisecond of the last id, and its counter.
+        private let last = Mutex<(milliseconds: Int64, counter: UInt32)>((.min, 0))
 
-        func next() -> UInt32 {
-            counter.withLock { value in
-                value = (value &+ 1) & 0x00FF_FFFF
-                return value
+        /// The millisecond and counter of a new id made at `milliseconds`.
+        func next(at milliseconds: Int64) -> (milliseconds: Int64, counter: UInt32) {
+            last.withLock { last in
+                let counter = last.counter < 0x00FF_FFFF ? last.counter + 1 : 0
+                if milliseconds > last.milliseconds {
+                    last = (milliseconds, 0)
+                } else if milliseconds >= last.milliseconds - 1 {
+                    // The same millisecond, or the one before a millisecond borrowed when the counter ran out.
+                    last = counter == 0 ? (last.milliseconds + 1, 0) : (last.milliseconds, counter)
+                } else {
+                    last = (milliseconds, counter)
+                }
+                return last
             }
         }
     }

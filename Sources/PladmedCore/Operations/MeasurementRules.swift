@@ -83,8 +83,9 @@ public enum MeasurementRules {
             destinationCount: ips.count + fqdns.count, resultFormat: format)
     }
 
+    /// An absent list is empty; `null`, like every checked parameter sent as `null`, is refused (DEVIATIONS #30).
     private static func stringList(_ value: JSONValue?) throws -> [String] {
-        guard let value, value != .null else { return [] }
+        guard let value else { return [] }
         guard let items = value.array else { throw PladmedError.invalidData }
         return try items.map { item in
             guard let text = item.string else { throw PladmedError.invalidData }

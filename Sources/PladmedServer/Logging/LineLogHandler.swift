@@ -3,22 +3,23 @@ import JSONValues
 import Logging
 import PladmedCore
 
-/// A log handler writing one line per message to a ``LogSink``, in either of `LOG_FORMAT`'s forms:
+/// A log handler writing one line per message to its ``LogSink``s (standard error, and `LOG_FILE`), formatted once
+/// for all of them, in either of `LOG_FORMAT`'s forms:
 /// - `text`: swift-log's `StreamLogHandler` layout, `2026-01-15T08:00:00+0000 info pladmed: key=value [Module]
 ///   message`, the time in UTC, made once a second;
 /// - `json`: one object, `{"time", "level", "label", "message", "metadata"}`, the time in ISO 8601 UTC with
 ///   milliseconds.
 public struct LineLogHandler: LogHandler {
     private let label: String
-    private let sink: LogSink
+    private let sinks: [LogSink]
     private let format: ServerConfiguration.LogFormat
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
 
-    /// A handler labelled `label` writing `format` lines to `sink`.
-    public init(label: String, sink: LogSink, format: ServerConfiguration.LogFormat) {
+    /// A handler labelled `label` writing `format` lines to each of `sinks`.
+    public init(label: String, sinks: [LogSink], format: ServerConfiguration.LogFormat) {
         self.label = label
-        self.sink = sink
+        self.sinks = sinks
         self.format = format
     }
 
@@ -34,7 +35,7 @@ public struct LineLogHandler: LogHandler {
         case .text: Self.textLine(level: event.level, label: label, source: event.source, message: "\(event.message)", metadata: merged)
         case .json: Self.jsonLine(time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged)
         }
-        sink.write(line, urgent: event.level >= .warning)
+        for sink in sinks { sink.write(line, urgent: event.level >= .warning) }
     }
 
     /// The text line (with its newline) of one message.

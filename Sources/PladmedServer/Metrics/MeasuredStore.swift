@@ -7,22 +7,25 @@ import PladmedStorage
 /// ``PladmedError`` below 500, as the refusals the contract defines (a taken email) are answers, not faults.
 struct MeasuredStore: Store {
     let base: any Store
-    private let series: [Call: (duration: Metrics.Timer, errors: Metrics.Counter)]
+    /// Each call's timer and error counter, at the call's position.
+    private let series: [(duration: Metrics.Timer, errors: Metrics.Counter)]
 
-    /// The store operations, as their label.
-    enum Call: String, CaseIterable {
-        case createUser, user, revokeTokens, addCredits, setProbeLimit, createProbe, rotateProbeToken, probes, createOperation, operation, results, operations,
-            addResult, users, importRecords, deleteAll, prepare, ping
+    /// The store operations; the label of each is its name.
+    enum Call: Int, CaseIterable {
+        case createUser, user, revokeTokens, addCredits, setProbeLimit, createProbe, rotateProbeToken, probes, createOperation, operation,
+            results, operations, addResult, users, importRecords, deleteAll, prepare, ping
+
+        var label: String { String(describing: self) }
     }
 
     init(_ base: any Store, metrics: PladmedMetrics) {
         self.base = base
-        series = Dictionary(uniqueKeysWithValues: Call.allCases.map { ($0, metrics.storeSeries($0.rawValue)) })
+        series = Call.allCases.map { metrics.storeSeries($0.label) }
     }
 
     private func measure<Value>(_ call: Call, _ body: () async throws -> Value) async throws -> Value {
         let start = ContinuousClock.now
-        let series = series[call]!
+        let series = series[call.rawValue]
         do {
             let value = try await body()
             series.duration.record(duration: ContinuousClock.now - start)

@@ -2,7 +2,7 @@
 # Makes warts files with Debian's scamper across a chain of network namespaces, and what scamper's own
 # sc_warts2json and sc_analysis_dump print for each, so that the Swift decoder can be compared with them.
 #
-#   scripts/warts-oracle.sh OUTDIR
+#   Tests/Helpers/oracles/warts-oracle.sh OUTDIR
 #
 # Needs root (network namespaces), iproute2 and scamper. Uses private addresses (10.77.0.0/16, fd77::/16)
 # inside namespaces it creates and deletes; nothing leaves the machine. Exit 77 when namespaces cannot be made.

@@ -1,6 +1,6 @@
 """Writes Fixtures/cron/croniter-table.json: next fire times from croniter (the original's library).
 
-Run with the venv `make test` creates: .venv/bin/python scripts/make_cron_table.py > Fixtures/cron/croniter-table.json
+Run with the venv `make test` creates: .venv/bin/python Tests/Helpers/oracles/make_cron_table.py > Fixtures/cron/croniter-table.json
 """
 import importlib.metadata
 import json

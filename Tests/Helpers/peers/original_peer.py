@@ -2,9 +2,9 @@
 """Runs the original backend as a live peer, as it is or with one contract break injected (the conformance suite's
 self-check, which must catch every one).
 
-    V/bin/python scripts/original_peer.py            the original, unchanged   (V: its venv, .venv/original)
-    V/bin/python scripts/original_peer.py MUTANT     with that contract break
-    V/bin/python scripts/original_peer.py --list     one "name<TAB>what it breaks" line per mutant
+    V/bin/python Tests/Helpers/peers/original_peer.py            the original, unchanged   (V: its venv, .venv/original)
+    V/bin/python Tests/Helpers/peers/original_peer.py MUTANT     with that contract break
+    V/bin/python Tests/Helpers/peers/original_peer.py --list     one "name<TAB>what it breaks" line per mutant
 
 The original's files are never edited: its own launcher (ORIGINAL_LAUNCHER, default
 ../shared/peers/original/serve_original.py) runs unchanged, after this script has imported the original's modules
@@ -16,7 +16,7 @@ import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAUNCHER = os.path.abspath(os.getenv("ORIGINAL_LAUNCHER") or os.path.join(HERE, "..", "..", "shared", "peers", "original", "serve_original.py"))
+LAUNCHER = os.path.abspath(os.getenv("ORIGINAL_LAUNCHER") or os.path.join(HERE, "..", "..", "..", "..", "shared", "peers", "original", "serve_original.py"))
 MUTANTS = {}
 
 
