@@ -131,7 +131,7 @@ struct ClusterTests {
         }
         // A seventh straight on server2, not reconnecting: it shows what a dead instance's probes look like.
         let pinned = try CrashTests.Uploader(port: cluster.servers[1].port, token: tokens.probeToken(for: probes[6]), prefix: "pinned")
-        #expect(try await GracefulDrainTests.eventually(within: 30) {
+        #expect(try await Eventually.holds(within: 30, every: .milliseconds(20)) {
             (uploaders + [pinned]).allSatisfy { $0.connected.withLock { $0 } }
         })
         let homes = uploaders.map { Self.home($0.sessions.withLock { $0.last ?? "" }) }
@@ -150,7 +150,7 @@ struct ClusterTests {
             let status = try await CrashTests.traceroute(
                 port: server.port, owner: owner, probes: probes, params: Self.traceroute, openStore: cluster.openStore)
             #expect(status == .created, "\(cluster.logs())")
-            #expect(try await GracefulDrainTests.eventually(within: 10) {
+            #expect(try await Eventually.holds(within: 10, every: .milliseconds(20)) {
                 (uploaders + [pinned]).allSatisfy { $0.jobs.withLock { $0.count } == round + 1 }
             }, "jobs: \((uploaders + [pinned]).map { $0.jobs.withLock { $0.count } })")
         }
@@ -158,7 +158,7 @@ struct ClusterTests {
         // The loops upload to the last operation; then server2 dies mid-flight. (SecantusDB rewrites the whole operation
         // document on each result, a few tens per second at first and slower as it grows: a few tens make the point.)
         func acknowledged() -> Int { uploaders.reduce(0) { $0 + $1.acknowledged.withLock { $0.count } } }
-        #expect(try await GracefulDrainTests.eventually(within: 60) { acknowledged() >= 30 })
+        #expect(try await Eventually.holds(within: 60, every: .milliseconds(20)) { acknowledged() >= 30 })
         #expect(pinned.connected.withLock { $0 })
         #expect(try await Self.listed(cluster.servers[0].port)[probes[6].id.hex] == true)
         let killedAt = ContinuousClock.now
@@ -179,7 +179,7 @@ struct ClusterTests {
         // (transactionLifetimeLimitSeconds: 60 s in mongod and in SecantusDB): uploads to that operation wait till then.
         let moved = uploaders.enumerated().filter { homes[$0.offset] == "server2" }.map(\.element)
         #expect(!moved.isEmpty)
-        #expect(try await GracefulDrainTests.eventually(within: 90) {
+        #expect(try await Eventually.holds(within: 90, every: .milliseconds(20)) {
             moved.allSatisfy { uploader in
                 uploader.connected.withLock { $0 } && Self.home(uploader.sessions.withLock { $0.last ?? "" }) != "server2"
             } && acknowledged() >= before + 20
@@ -227,20 +227,20 @@ struct ClusterTests {
         let ports = cluster.servers.map(\.port)
         // Probe 0 on server1, then again on server2: server1 closes its older connection.
         let older = try CrashTests.Uploader(port: ports[0], token: tokens.probeToken(for: probes[0]), prefix: "older")
-        #expect(try await GracefulDrainTests.eventually(within: 20) { older.connected.withLock { $0 } })
+        #expect(try await Eventually.holds(within: 20, every: .milliseconds(20)) { older.connected.withLock { $0 } })
         var uploaders = [try CrashTests.Uploader(port: ports[1], token: tokens.probeToken(for: probes[0]), prefix: "p0", reconnect: true)]
-        #expect(try await GracefulDrainTests.eventually(within: 20) {
+        #expect(try await Eventually.holds(within: 20, every: .milliseconds(20)) {
             uploaders[0].connected.withLock { $0 } && !older.connected.withLock { $0 }
         })
         uploaders.append(try CrashTests.Uploader(port: ports[1], token: tokens.probeToken(for: probes[1]), prefix: "p1", reconnect: true))
         uploaders.append(try CrashTests.Uploader(port: ports[2], token: tokens.probeToken(for: probes[2]), prefix: "p2", reconnect: true))
-        #expect(try await GracefulDrainTests.eventually(within: 20) { uploaders.allSatisfy { $0.connected.withLock { $0 } } })
+        #expect(try await Eventually.holds(within: 20, every: .milliseconds(20)) { uploaders.allSatisfy { $0.connected.withLock { $0 } } })
         #expect(try await Eventually.holds(within: 10) {
             try await Self.listed(ports[0]).values.filter { $0 }.count == 3
         })
         #expect(try await CrashTests.traceroute(
             port: ports[0], owner: owner, probes: probes, params: Self.traceroute, openStore: cluster.openStore) == .created)
-        #expect(try await GracefulDrainTests.eventually(within: 10) { uploaders.allSatisfy { $0.jobs.withLock { $0.count } == 1 } })
+        #expect(try await Eventually.holds(within: 10, every: .milliseconds(20)) { uploaders.allSatisfy { $0.jobs.withLock { $0.count } == 1 } })
         #expect(older.jobs.withLock { $0.isEmpty })
 
         // Redis killed: operation creation answers 503 with an error; listing, login and the rest serve on.
@@ -269,7 +269,7 @@ struct ClusterTests {
         let recovered = ContinuousClock.now - restarted
         let again = try await Self.request(ports[2], .post, "/traceroute", body: body, token: token)
         #expect(again.status == .created, "\(again.body)")
-        #expect(try await GracefulDrainTests.eventually(within: 10) { uploaders.allSatisfy { $0.jobs.withLock { $0.count } == 2 } })
+        #expect(try await Eventually.holds(within: 10, every: .milliseconds(20)) { uploaders.allSatisfy { $0.jobs.withLock { $0.count } == 2 } })
         print("cluster: recovered \(recovered) after Redis restarted")
     }
 

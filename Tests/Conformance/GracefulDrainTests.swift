@@ -40,16 +40,6 @@ struct GracefulDrainTests {
         }
     }
 
-    /// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held.
-    static func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return true
-    }
-
     @Test("SIGTERM during 5 upload loops: acknowledged results kept, sessions closed with 1001, probes reconnect after restart")
     func drainDuringUploads() async throws {
         let folder = TemporaryDirectory()
@@ -65,7 +55,7 @@ struct GracefulDrainTests {
             try CrashTests.Uploader(port: port, token: tokens.probeToken(for: probe), prefix: "p\(index)", reconnect: true)
         }
         let watcher = try CloseWatcher(port: port, token: tokens.probeToken(for: probes[5]))
-        #expect(try await Self.eventually(within: 20) {
+        #expect(try await Eventually.holds(within: 20, every: .milliseconds(20)) {
             uploaders.allSatisfy { $0.connected.withLock { $0 } } && watcher.lines.withLock { $0.contains("joined") }
         })
 
@@ -77,7 +67,7 @@ struct GracefulDrainTests {
         let params = #"{"cron":"* * * * *","stop_time":"\#(stop)","times_per_minute":10,"ips":["8.8.8.8"]}"#
         #expect(try await CrashTests.traceroute(port: port, owner: owner, probes: Array(probes.prefix(5)), params: params, openStore: openStore) == .created)
         let acknowledgedCount = { uploaders.reduce(0) { $0 + $1.acknowledged.withLock { $0.count } } }
-        #expect(try await Self.eventually(within: 60) { acknowledgedCount() >= 50 })
+        #expect(try await Eventually.holds(within: 60, every: .milliseconds(20)) { acknowledgedCount() >= 50 })
 
         // SIGTERM in the middle of the loops.
         let start = ContinuousClock.now
@@ -85,7 +75,7 @@ struct GracefulDrainTests {
         let took = ContinuousClock.now - start
         #expect(status == 0, "pladmed serve exited \(status) on SIGTERM")
         #expect(took < .seconds(12), "the drain took \(took)")
-        #expect(try await Self.eventually(within: 5) { watcher.lines.withLock { $0.count >= 2 } })
+        #expect(try await Eventually.holds(within: 5, every: .milliseconds(20)) { watcher.lines.withLock { $0.count >= 2 } })
         let close = try JSONValue(parsing: watcher.lines.withLock { $0.last ?? "" })
         #expect(close == .object(["code": .int(1001), "reason": .string("server shutting down")]))
         let log = try String(contentsOfFile: folder.path("pladmed.log"), encoding: .utf8)
@@ -96,7 +86,7 @@ struct GracefulDrainTests {
         // Restarted on the same port and file: the probes come back by themselves and go on uploading.
         let restarted = try CrashTests.ServerProcess(environment: environment, port: port)
         defer { restarted.kill() }
-        #expect(try await Self.eventually(within: 60) {
+        #expect(try await Eventually.holds(within: 60, every: .milliseconds(20)) {
             uploaders.allSatisfy { $0.connections.withLock { $0 } >= 2 } && acknowledgedCount() >= beforeRestart + 25
         }, "probes reconnected: \(uploaders.map { $0.connections.withLock { $0 } }), acknowledged \(acknowledgedCount()) after \(beforeRestart)")
         restarted.kill()

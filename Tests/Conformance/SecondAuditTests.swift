@@ -82,7 +82,7 @@ struct SecondAuditTests {
             let large = JSONValue.object(["credits": .string("x"), "a": .array(Array(repeating: .int(0), count: 300_000))])
             for _ in 0..<4 { try await probe.emit("new_operation", large) }
             try await probe.emit("new_operation", .object(["credits": .int(5)]))
-            #expect(await SecurityAuditTests.eventually {
+            #expect(await Eventually.passes {
                 try await client.send(.get, "/probes").json?.array?.first?["availability"] == .double(0.995)
             })
             let warnings = log.all.filter { $0.contains("credits message ignored") }
@@ -184,7 +184,7 @@ struct SecondAuditTests {
             let after = try await client.send(.get, "/socket.io/?EIO=4&transport=polling&sid=\(sids[0])")
             #expect(after.status == 400 || String(decoding: after.body, as: UTF8.self) == "1", "\(after.status) \(String(decoding: after.body, as: UTF8.self))")
             // Its place is free again.
-            #expect(await SecurityAuditTests.eventually { try await handshake().status == 200 })
+            #expect(await Eventually.passes { try await handshake().status == 200 })
         }
     }
 

@@ -34,23 +34,13 @@ struct SecurityAuditTests {
             }
             try await probe.emit("new_operation", .object(["credits": .double(1e308)]))
             try await probe.emit("new_operation", .object(["credits": .double(1e308)]))
-            #expect(await Self.eventually { try await availability() == .int(0) })
+            #expect(await Eventually.passes { try await availability() == .int(0) })
             try await probe.emit("finish_operation", .object(["credits": .double(1e308)]))
-            #expect(await Self.eventually { try await availability() == .int(1) })
+            #expect(await Eventually.passes { try await availability() == .int(1) })
             let mine = try await client.send(.get, "/probes/me", headers: ["access_token": owner.token])
             #expect(mine.status == 200)
             _ = try await probe.disconnect()
         }
-    }
-
-    /// Polls `condition` for up to 5 s.
-    static func eventually(_ condition: () async throws -> Bool) async -> Bool {
-        let end = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < end {
-            if (try? await condition()) == true { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return false
     }
 
     @Test("bodies, nesting and probe lists are bounded before any work: 413 and 400 with a JSON error")

@@ -11,4 +11,17 @@ public enum Eventually {
         }
         return true
     }
+
+    /// Checks `condition` every `interval` until it holds or `seconds` pass, a thrown error counting as not yet (a
+    /// request to a server still coming up); returns whether it held.
+    public static func passes(
+        within seconds: Double = 5, every interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while (try? await condition()) != true {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: interval)
+        }
+        return true
+    }
 }

@@ -177,7 +177,7 @@ struct SocketIOInteropTests {
         let client = SocketIOClient(options: .init(url: url, reconnection: ReconnectionPolicy(initialDelay: .milliseconds(50))))
         try await client.connect()
         try await client.emit("kick")
-        #expect(await SocketIOServerTests.eventually(20) {
+        #expect(await Eventually.passes(within: 20) {
             let reconnections = await client.reconnections, connected = await client.isConnected
             return reconnections == 1 && connected
         })

@@ -62,15 +62,6 @@ struct SocketIOServerTests {
         return (client, heard)
     }
 
-    static func eventually(_ seconds: Double = 5, _ condition: @Sendable () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
-
     @Test("rooms: emits reach the room's sockets only; broadcasts reach everyone but the sender; rooms are left on disconnect")
     func rooms() async throws {
         try await Self.withServer { server, _, url in
@@ -82,18 +73,18 @@ struct SocketIOServerTests {
             #expect(server.namespace("/").socketIDs(in: "lab").count == 2)
 
             try await carol.emit("shout", [.string("hello lab"), .string("lab")])
-            #expect(await Self.eventually { aliceHeard.withLock { $0.count } == 1 && bobHeard.withLock { $0.count } == 1 })
+            #expect(await Eventually.passes { aliceHeard.withLock { $0.count } == 1 && bobHeard.withLock { $0.count } == 1 })
             try await Task.sleep(for: .milliseconds(200))
             #expect(carolHeard.withLock { $0 }.isEmpty)
             #expect(aliceHeard.withLock { $0 } == [[.string("hello lab"), .string("lab")]])
 
             try await alice.emit("shout", [])
-            #expect(await Self.eventually { bobHeard.withLock { $0.count } == 2 && carolHeard.withLock { $0.count } == 1 })
+            #expect(await Eventually.passes { bobHeard.withLock { $0.count } == 2 && carolHeard.withLock { $0.count } == 1 })
             try await Task.sleep(for: .milliseconds(200))
             #expect(aliceHeard.withLock { $0.count } == 1)
 
             await bob.disconnect()
-            #expect(await Self.eventually { server.namespace("/").socketIDs(in: "lab").count == 1 })
+            #expect(await Eventually.passes { server.namespace("/").socketIDs(in: "lab").count == 1 })
             #expect(server.namespace("/").sockets.count == 2)
             await alice.disconnect()
             await carol.disconnect()
@@ -107,7 +98,7 @@ struct SocketIOServerTests {
             let (client, _) = try await Self.connectedClient(url, reconnection: policy)
             try await client.emit("kick")
             // Generous: the whole suite runs in parallel on two cores.
-            #expect(await Self.eventually(20) {
+            #expect(await Eventually.passes(within: 20) {
                 let reconnections = await client.reconnections, connected = await client.isConnected
                 return reconnections == 1 && connected
             })
@@ -119,7 +110,7 @@ struct SocketIOServerTests {
 
             let (plain, _) = try await Self.connectedClient(url)
             try await plain.emit("kick")
-            #expect(await Self.eventually { await !plain.isConnected })
+            #expect(await Eventually.passes { await !plain.isConnected })
             try await Task.sleep(for: .milliseconds(300))
             let plainConnected = await plain.isConnected, plainReconnections = await plain.reconnections
             #expect(!plainConnected && plainReconnections == 0)
@@ -213,7 +204,7 @@ struct SocketIOServerTests {
             #expect(String(buffer: try await http.execute(uri: session, method: .get).body).hasPrefix("40{"))
             // Ten 50 kB events without a GET to take them: past 200 kB the session is closed.
             #expect(try await http.execute(uri: session, method: .post, body: ByteBuffer(string: #"42["flood"]"#)).status == .ok)
-            #expect(await Self.eventually { server.sessionCount == 0 })
+            #expect(await Eventually.passes { server.sessionCount == 0 })
             let after = try await http.execute(uri: session, method: .get)
             #expect(after.status == .badRequest && String(buffer: after.body) == #"{"code":1,"message":"Session ID unknown"}"#)
             // Everyone else is still served.
