@@ -31,8 +31,8 @@ struct SchemathesisTests {
         ])
         defer { server.kill() }
         let target = "http://127.0.0.1:\(server.port)"
-        // The user is not a superuser: /credits only refuses them, and is fuzzed with the superuser's token.
-        for (email, password, skipped) in [("fuzz@example.com", "Secure_Pass1", ["/credits"]), ("root@example.com", "R00t!pass", [])] {
+        // The user is not a superuser: /credits and /users/probe_limit only refuse them, and are fuzzed with the superuser's token.
+        for (email, password, skipped) in [("fuzz@example.com", "Secure_Pass1", ["/credits", "/users/probe_limit"]), ("root@example.com", "R00t!pass", [])] {
             let token = try await Self.login(target, email: email, password: password)
             let run = try await CLITests.run(executable, [
                 "run", Repository.file("docs/endpoints/openapi.yaml").path, "--url", target, "--header", "access_token: \(token)",
