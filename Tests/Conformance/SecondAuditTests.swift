@@ -40,7 +40,7 @@ struct SecondAuditTests {
             let operation = try #require(created.json?["_id"]?.string)
             let auth = ["access_token": token]
             let reads: [(path: String, query: String, streamed: Bool)] = [
-                ("/operation", "?id=\(operation)", true), ("/operations/me", "", true), ("/operations", "", true),
+                ("/operation", "?id=\(operation)", true), ("/operations/me", "", false), ("/operations", "", true),
                 ("/users/me", "", false), ("/probes", "", false), ("/probes/me", "", false), ("/health", "", false),
                 ("/operation/results", "?id=\(operation)", false),
             ]
@@ -207,8 +207,17 @@ struct SecondAuditTests {
             let big = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["127.0.0.1"],"x":"\#(String(repeating: "a", count: 3000))"}"#
             let refused = try await client.send(.post, "/ping", headers: ["access_token": token], body: #"{"probes":["\#(probeID)"],"params":\#(big)}"#)
             #expect(refused.status == 400 && refused.json?["Error"]?.string?.hasPrefix("The parameters take") == true)
-            let stored = try await harness.store.operations(owner: nil, includeResults: true)
+            // Small, the caller's operations come in one buffer; past a page of results (1 MiB), streamed.
+            var stored = try await harness.store.operations(owner: nil, includeResults: true)
             #expect(stored.count == 70)
+            let small = try await client.send(.get, "/operations/me", headers: ["access_token": token])
+            #expect(small.headers[.contentLength] != nil)
+            #expect(String(decoding: small.body, as: UTF8.self) == "[" + (try stored.map(OperationJSON.text(of:)).joined(separator: ",")) + "]")
+            for (index, operation) in stored.suffix(3).enumerated() {
+                let large = OperationResult(probe: ObjectID(probeID)!, content: JSONPayload(.string(String(repeating: "r", count: 500_000))), uniqueCode: "big-\(index)")
+                #expect(try await harness.store.addResult(large, to: operation.id, reward: 0, limit: 10) == .stored)
+            }
+            stored = try await harness.store.operations(owner: nil, includeResults: true)
             let own = try await client.send(.get, "/operations/me", headers: ["access_token": token])
             #expect(own.headers[.contentLength] == nil)
             #expect(String(decoding: own.body, as: UTF8.self) == "[" + (try stored.map(OperationJSON.text(of:)).joined(separator: ",")) + "]")

@@ -29,9 +29,39 @@ struct ClusterProbeHubTests {
         ProbeJob(kind: .ping, payload: .object(["_id": .string(id), "params": .object([:])]))
     }
 
-    @Test("statuses, credits, jobs and replacement cross instances; a dead instance's probes go with its liveness")
-    func acrossInstances() async throws {
-        let redis = try RedisServer()
+    /// A redis-server (the first of the list), or the first of a Redis Cluster of two whose first node holds only the
+    /// slot of the hub's keys (`{pladmed}`) and the second every other: a script on the first that touches a key it
+    /// did not declare, in another slot, fails there ("non local key"), so the hub's scripts are held to declaring
+    /// theirs, and to keeping them under one hash tag.
+    static func redis(clustered: Bool, folder: TemporaryDirectory) async throws -> [RedisServer] {
+        guard clustered else { return [try RedisServer()] }
+        // The cluster bus takes a free port of its own (by default the client port + 10000, which may be taken).
+        let busPorts = try (0..<2).map { _ in try LoopbackPort.free() }
+        let nodes = try (0..<2).map {
+            try RedisServer(arguments: [
+                "--cluster-enabled", "yes", "--cluster-config-file", folder.path("nodes-\($0).conf"), "--cluster-port", String(busPorts[$0]),
+            ])
+        }
+        let clients = try nodes.map { RedisClient(url: try RedisURL($0.url()), logger: Logger(label: "cluster-test")) }
+        let slot = try #require(try await clients[0].send("CLUSTER", "KEYSLOT", "pladmed").integer)
+        _ = try await clients[0].send("CLUSTER", "MEET", "127.0.0.1", String(nodes[1].port), String(busPorts[1]))
+        _ = try await clients[0].send("CLUSTER", "ADDSLOTS", String(slot))
+        for (low, high) in [(0, slot - 1), (slot + 1, 16383)] where low <= high {
+            _ = try await clients[1].send("CLUSTER", "ADDSLOTSRANGE", String(low), String(high))
+        }
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(50)) {
+            try await clients[0].send("CLUSTER", "INFO").string?.contains("cluster_state:ok") == true
+        })
+        for client in clients { await client.close() }
+        return nodes
+    }
+
+    @Test("statuses, credits, jobs and replacement cross instances; a dead instance's probes go with its liveness",
+          arguments: [false, true])
+    func acrossInstances(clustered: Bool) async throws {
+        let folder = TemporaryDirectory()
+        let nodes = try await Self.redis(clustered: clustered, folder: folder)
+        let redis = nodes[0]
         // a and b must stay alive throughout: a TTL the main phase's load cannot outlast (it once held a's renewal
         // back past 5 s, and a's probe vanished from b's lookup until a wrote its table again).
         let a = try Self.hub(redis, "a", ttl: .seconds(60)), b = try Self.hub(redis, "b", ttl: .seconds(60))
@@ -83,7 +113,7 @@ struct ClusterProbeHubTests {
         #expect(try await a.statuses(of: [other]).count == 1)
         #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await a.statuses(of: [other]).isEmpty })
         let inspector = RedisClient(url: try RedisURL(redis.url()), logger: Logger(label: "cluster-test"))
-        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await inspector.send("HLEN", "pladmed:probes").integer == 1 })
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await inspector.send("HLEN", "{pladmed}:probes").integer == 1 })
         await inspector.close()
     }
 

@@ -23,6 +23,7 @@ struct DeploymentTests {
             #expect((environment["REDIS_URL"] as? String)?.hasPrefix("redis://") == true)
             #expect((environment["MONGODB_URI"] as? String)?.contains("replicaSet=") == true)
             #expect(upstream("pladmed_\(name)")?.contains("server \(name):5000") == true, "no upstream of its own for \(name)")
+            #expect(nginx.contains(#""~^\#(name)\." pladmed_\#(name);"#), "the session map does not name \(name)")
             for group in ["pladmed", "pladmed_sessions"] {
                 #expect(upstream(group)?.contains("server \(name):5000") == true, "\(name) is not in \(group)")
             }

@@ -42,8 +42,8 @@ extension ClusterProbeHub: Service {
     func heartbeat(sweeping cursor: String) async -> String {
         do {
             let milliseconds = String(Int64(ttl.components.seconds) * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
-            let previous = try await client.send("SET", prefix + "alive:" + instance, "1", "PX", milliseconds, "GET")
-            let lost = previous == .null
+            let alive = try await client.run(ClusterScripts.renew, keys: tableKeys, arguments: [prefix, instance, milliseconds])
+            let lost = alive.integer != 1
             let (needsSync, joined) = state.withLock { state in
                 defer {
                     state.needsSync = false
@@ -103,7 +103,7 @@ extension ClusterProbeHub: Service {
     func leave() async {
         do {
             _ = try await client.run(ClusterScripts.sync, keys: tableKeys, arguments: [prefix, instance])
-            _ = try await client.send("DEL", prefix + "alive:" + instance)
+            _ = try await client.run(ClusterScripts.leave, keys: tableKeys, arguments: [prefix, instance])
             logger.info("left the cluster")
         } catch {
             logger.warning("could not leave the cluster cleanly; its entries expire with its liveness", metadata: ["error": "\(error)"])

@@ -38,8 +38,9 @@ public final class ClusterProbeHub: ProbeHub {
 
     let state = Mutex(State())
 
-    /// A hub joining the instances on `url`, with keys and channels under `prefix`.
-    public init(url: RedisURL, name: String?, ttl: Duration = .seconds(5), prefix: String = "pladmed:", logger: Logger) {
+    /// A hub joining the instances on `url`, with keys and channels under `prefix` (one hash tag, so that every key
+    /// is in one Redis Cluster slot).
+    public init(url: RedisURL, name: String?, ttl: Duration = .seconds(5), prefix: String = "{pladmed}:", logger: Logger) {
         self.local = ProbeRegistry()
         self.url = url
         self.instance = (name.map { $0 + "-" } ?? "") + String((0..<12).map { _ in "0123456789abcdef".randomElement()! })
@@ -51,7 +52,8 @@ public final class ClusterProbeHub: ProbeHub {
         self.logger = logger
     }
 
-    var tableKeys: [String] { [prefix + "probes", prefix + "revision"] }
+    /// The keys every script declares: the probe table, its revision, the liveness table.
+    var tableKeys: [String] { [prefix + "probes", prefix + "revision", prefix + "alive"] }
 
     /// `instance connection total in_use`.
     static func entry(instance: String, connection: String, status: ProbeStatus) -> String {

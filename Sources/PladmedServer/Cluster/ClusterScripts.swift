@@ -2,22 +2,41 @@ import Redis
 
 /// The Lua scripts of ``ClusterProbeHub``; each runs atomically in Redis.
 ///
-/// Every script takes `KEYS[1]`, the probe table (a hash: probe id → `instance connection total in_use`), and
-/// `KEYS[2]`, the revision counter, which each change of the table increments; `ARGV[1]` is the key prefix, by
-/// which a script names an instance's liveness key (`<prefix>alive:<instance>`) and channel
-/// (`<prefix>instance:<instance>`).
+/// Every script takes `KEYS[1]`, the probe table (a hash: probe id → `instance connection total in_use`),
+/// `KEYS[2]`, the revision counter, which each change of the table increments, and `KEYS[3]`, the liveness table (a
+/// hash: instance → the Redis time, in milliseconds, until which it is alive); `ARGV[1]` is the key prefix, by which a
+/// script names an instance's channel (`<prefix>instance:<instance>`). A script touches no key but these three, and
+/// their names share one hash tag (`{pladmed}:`), so that Redis Cluster runs the scripts on one node.
 enum ClusterScripts {
-    /// `is_alive(instance)`, remembering answers for the rest of the script.
+    /// `now`, Redis' time in milliseconds, and `is_alive(instance)`, remembering answers for the rest of the script.
     private static let liveness = """
         local prefix = ARGV[1]
+        local now = redis.call('TIME')
+        now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
         local known = {}
         local function is_alive(instance)
           if known[instance] == nil then
-            known[instance] = redis.call('EXISTS', prefix .. 'alive:' .. instance) == 1
+            local expiry = redis.call('HGET', KEYS[3], instance)
+            known[instance] = expiry ~= false and tonumber(expiry) > now
           end
           return known[instance]
         end
         """
+
+    /// ARGV: prefix, instance, milliseconds. Makes the instance alive for that long from now; forgets instances
+    /// dead for a minute; returns 1 if it was alive until now, 0 if its liveness was lost (Redis restarted, or the
+    /// instance was cut off past it).
+    static let renew = RedisScript(liveness + """
+
+        local was = is_alive(ARGV[2])
+        redis.call('HSET', KEYS[3], ARGV[2], now + tonumber(ARGV[3]))
+        local all = redis.call('HGETALL', KEYS[3])
+        for i = 1, #all, 2 do
+          if tonumber(all[i + 1]) < now - 60000 then redis.call('HDEL', KEYS[3], all[i]) end
+        end
+        if was then return 1 end
+        return 0
+        """)
 
     /// ARGV: prefix, probe, entry, this instance. Sets the probe's entry; when another live instance held the probe,
     /// tells it to close that connection (`C\nprobe connection`).
@@ -32,6 +51,12 @@ enum ClusterScripts {
             redis.call('PUBLISH', prefix .. 'instance:' .. instance, 'C\\n' .. ARGV[2] .. ' ' .. connection)
           end
         end
+        return 1
+        """)
+
+    /// ARGV: prefix, instance. Takes the instance's liveness away (a graceful stop).
+    static let leave = RedisScript("""
+        redis.call('HDEL', KEYS[3], ARGV[2])
         return 1
         """)
 

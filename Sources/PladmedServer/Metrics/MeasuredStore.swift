@@ -95,6 +95,10 @@ struct MeasuredStore: Store {
         try await measure(.operations) { try await base.operations(owner: owner, after: after, limit: limit) }
     }
 
+    func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+        try await measure(.operations) { try await base.operations(owner: owner, withResultsUpTo: maxBytes) }
+    }
+
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         try await measure(.operations) { try await base.operations(owner: owner, includeResults: includeResults) }
     }

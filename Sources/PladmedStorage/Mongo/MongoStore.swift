@@ -173,6 +173,11 @@ public final class MongoStore: Store {
         return try await records(try await connection.find("operations", filter, options: options))
     }
 
+    /// `nil`: an operation's results are inside its document, whose size the list would have to read to tell.
+    public func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+        nil
+    }
+
     /// Operation documents as records, their probes' owners and locations read in one query.
     private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
         let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })

@@ -261,6 +261,24 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// From the kept answer when there is one (the common case: an account reading its own operations again), else
+    /// after one query adding up the sizes of the account's results.
+    public func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+        if let kept = keptOperations.value(owner) {
+            return kept.reduce(0, { total, operation in operation.results.reduce(total) { $0 + $1.content.byteCount } }) <= maxBytes ? kept : nil
+        }
+        let stored = try readNow { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT ifnull(sum(length(CAST(content AS BLOB))), 0) FROM results
+                    WHERE operation_id IN (SELECT id FROM operations WHERE owner = ?)
+                    """),
+                arguments: [owner.hex]) ?? 0
+        }
+        guard stored <= maxBytes else { return nil }
+        return try await operations(owner: owner, includeResults: true)
+    }
+
     public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
         try readNow { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
