@@ -95,9 +95,10 @@ public protocol Store: Sendable {
     /// when `after` names no operation), only `owner`'s when given, without their results: a list read a page at a
     /// time.
     func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord]
-    /// The operations of `owner` in creation order with their results, when those results take at most `maxBytes`
-    /// stored; `nil` when they take more, or when the driver cannot tell cheaply (read them a page at a time then).
-    func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]?
+    /// The operations of `owner` in creation order with their results, when there are at most `maxOperations` and
+    /// their results take at most `maxBytes` stored; `nil` when there are more, or when the driver cannot tell
+    /// cheaply (read them a page at a time then).
+    func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]?
     /// Operations in creation order, only `owner`'s when given, with or without their results.
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PladmedTestSupport
 import SocketIO
 
 #if canImport(Glibc)
@@ -61,11 +62,9 @@ struct ClusterBench: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pladmed-cluster-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         _ = FileManager.default.changeCurrentDirectoryPath(root)
-        let (secantus, mongo) = try IngestBench.startSecantus(folder: folder)
-        defer {
-            kill(secantus.processIdentifier, SIGKILL)
-            secantus.waitUntilExit()
-        }
+        let secantus = try SecantusServer.start()
+        defer { secantus.stop() }
+        let mongo = secantus.uri(database: "bench")
         let redisPort = try freePort()
         let redis = try BenchProcess(
             executable: URL(fileURLWithPath: "/usr/bin/redis-server"),

@@ -63,17 +63,17 @@ struct IngestBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         var environment = ["SECRET_KEY": "bench", "HOST": "127.0.0.1", "PORT": "0"]
         environment["PLADMED_SQLITE_PATH"] = folder.appendingPathComponent("bench.sqlite").path
-        var secantus: Process?
-        // Python children of this process ignore SIGTERM: kill.
-        defer { if let secantus { kill(secantus.processIdentifier, SIGKILL) } }
+        var secantus: SecantusServer?
+        // Python children of this process ignore SIGTERM: killed.
+        defer { secantus?.stop() }
         if self.store == "mongo" {
             environment["DATABASE"] = "mongo"
             if let mongoURI {
                 environment["MONGODB_URI"] = mongoURI
             } else {
-                let (process, uri) = try Self.startSecantus(folder: folder)
-                secantus = process
-                environment["MONGODB_URI"] = uri
+                let server = try SecantusServer.start()
+                secantus = server
+                environment["MONGODB_URI"] = server.uri(database: "bench")
             }
         }
         let configuration = try ServerConfiguration(environment: environment)
@@ -197,28 +197,6 @@ struct IngestBench: AsyncParsableCommand {
 
 
     /// SecantusDB from `.venv/secantus` on a free port with in-memory storage.
-    static func startSecantus(folder: URL) throws -> (Process, String) {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let config = folder.appendingPathComponent("secantusd.toml")
-        try Data().write(to: config)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ".venv/secantus/bin/secantusd-py")
-        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--storage-path", ":memory:", "--config", config.path]
-        let log = Pipe()
-        process.standardError = log
-        try process.run()
-        var buffer = ""
-        while !(buffer.contains("listening on 127.0.0.1:") && buffer.hasSuffix("\n")) {
-            let chunk = log.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw ValidationError("SecantusDB did not start: \(buffer)") }
-            buffer += String(decoding: chunk, as: UTF8.self)
-        }
-        log.fileHandleForReading.readOnThread()
-        let line = buffer.split(separator: "\n").first { $0.contains("listening on") } ?? ""
-        let port = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "0"
-        return (process, "mongodb://127.0.0.1:\(port)/bench")
-    }
-
     /// User plus system CPU time of this process so far.
     static func processCPUSeconds() -> Double {
         var usage = rusage()

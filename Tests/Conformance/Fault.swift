@@ -164,8 +164,8 @@ struct FaultyStore: Store {
     func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, after: after, limit: limit)
     }
-    func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
-        try await base.operations(owner: owner, withResultsUpTo: maxBytes)
+    func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+        try await base.operations(owner: owner, atMost: maxOperations, withResultsUpTo: maxBytes)
     }
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, includeResults: includeResults)

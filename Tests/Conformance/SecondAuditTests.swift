@@ -23,17 +23,25 @@ struct SecondAuditTests {
         return (root, user.token, user.id)
     }
 
+    /// Registers a probe of the account `token` names and connects it (our client) with `credits` total; the probe
+    /// and its id.
+    static func connectedProbe(_ client: any TestClientProtocol, token: String, credits: Int = 1000) async throws -> (SwiftProbe, String) {
+        let probeToken = try #require(try await client.send(.post, "/probes", headers: ["access_token": token],
+                                                            body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
+        let probe = SwiftProbe()
+        _ = try await probe.connect(
+            port: try #require(client.port), token: probeToken, headers: ["total_credits": String(credits), "in_use_credits": "0"])
+        let claims = try #require(TokenService(secret: "dev").probeClaims(fromToken: probeToken))
+        return (probe, claims.probe.hex)
+    }
+
     @Test("item 1: a trailing or doubled slash reaches each route's one implementation: the same answer, streamed where it streams")
     func pathSpellings() async throws {
         let harness = try await ServerHarness()
         try await harness.run { client in
             let (_, token, id) = try await Self.setUp(harness, client)
-            let probeToken = try #require(try await client.send(.post, "/probes", headers: ["access_token": token],
-                                                                body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
-            let probe = SwiftProbe()
-            _ = try await probe.connect(port: try #require(client.port), token: probeToken, headers: ["total_credits": "1000", "in_use_credits": "0"])
+            let (probe, probeID) = try await Self.connectedProbe(client, token: token)
             _ = try await harness.store.addCredits(100, to: id)
-            let probeID = try #require(try await harness.store.probes(owner: id).first?.id.hex)
             let created = try await client.send(.post, "/ping", headers: ["access_token": token],
                                                 body: #"{"probes":["\#(probeID)"],"params":\#(Self.ping)}"#)
             #expect(created.status == 201)
@@ -74,10 +82,7 @@ struct SecondAuditTests {
         let log = CapturedLog()
         try await harness.run(log: log) { client in
             let owner = try await SecurityAuditTests.account(harness, client)
-            let probeToken = try #require(try await client.send(.post, "/probes", headers: ["access_token": owner.token],
-                                                                body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
-            let probe = SwiftProbe()
-            _ = try await probe.connect(port: try #require(client.port), token: probeToken, headers: ["total_credits": "1000", "in_use_credits": "0"])
+            let (probe, _) = try await Self.connectedProbe(client, token: owner.token)
             let before = log.bytes
             let large = JSONValue.object(["credits": .string("x"), "a": .array(Array(repeating: .int(0), count: 300_000))])
             for _ in 0..<4 { try await probe.emit("new_operation", large) }
@@ -193,12 +198,8 @@ struct SecondAuditTests {
         let harness = try await ServerHarness(environment: ["PLADMED_MAX_PARAMS_BYTES": "2048"])
         try await harness.run { client in
             let (_, token, id) = try await Self.setUp(harness, client)
-            let probeToken = try #require(try await client.send(.post, "/probes", headers: ["access_token": token],
-                                                                body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
-            let probe = SwiftProbe()
-            _ = try await probe.connect(port: try #require(client.port), token: probeToken, headers: ["total_credits": "100000", "in_use_credits": "0"])
+            let (probe, probeID) = try await Self.connectedProbe(client, token: token, credits: 100_000)
             _ = try await harness.store.addCredits(10_000, to: id)
-            let probeID = try #require(try await harness.store.probes(owner: id).first?.id.hex)
             // More operations than a page holds (64), each with parameters of its own.
             for index in 0..<70 {
                 let params = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["127.0.0.1"],"note":"\#(index)"}"#
@@ -207,12 +208,13 @@ struct SecondAuditTests {
             let big = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["127.0.0.1"],"x":"\#(String(repeating: "a", count: 3000))"}"#
             let refused = try await client.send(.post, "/ping", headers: ["access_token": token], body: #"{"probes":["\#(probeID)"],"params":\#(big)}"#)
             #expect(refused.status == 400 && refused.json?["Error"]?.string?.hasPrefix("The parameters take") == true)
-            // Small, the caller's operations come in one buffer; past a page of results (1 MiB), streamed.
+            // More than a page of operations (64), or past a page of results (1 MiB), the caller's come streamed (a
+            // few, small, come in one buffer: the path spellings' test has one).
             var stored = try await harness.store.operations(owner: nil, includeResults: true)
             #expect(stored.count == 70)
-            let small = try await client.send(.get, "/operations/me", headers: ["access_token": token])
-            #expect(small.headers[.contentLength] != nil)
-            #expect(String(decoding: small.body, as: UTF8.self) == "[" + (try stored.map(OperationJSON.text(of:)).joined(separator: ",")) + "]")
+            let many = try await client.send(.get, "/operations/me", headers: ["access_token": token])
+            #expect(many.headers[.contentLength] == nil)
+            #expect(String(decoding: many.body, as: UTF8.self) == "[" + (try stored.map(OperationJSON.text(of:)).joined(separator: ",")) + "]")
             for (index, operation) in stored.suffix(3).enumerated() {
                 let large = OperationResult(probe: ObjectID(probeID)!, content: JSONPayload(.string(String(repeating: "r", count: 500_000))), uniqueCode: "big-\(index)")
                 #expect(try await harness.store.addResult(large, to: operation.id, reward: 0, limit: 10) == .stored)
@@ -304,13 +306,10 @@ struct SecondAuditTests {
             let (_, token, id) = try await Self.setUp(harness, client)
             var probes: [SwiftProbe] = [], ids: [String] = []
             for _ in 0..<2 {
-                let probeToken = try #require(try await client.send(.post, "/probes", headers: ["access_token": token],
-                                                                    body: #"{"location":{"latitude":1,"longitude":2}}"#).json?["token"]?.string)
-                let probe = SwiftProbe()
-                _ = try await probe.connect(port: try #require(client.port), token: probeToken, headers: ["total_credits": "1000", "in_use_credits": "0"])
+                let (probe, probeID) = try await Self.connectedProbe(client, token: token)
                 probes.append(probe)
+                ids.append(probeID)
             }
-            ids = try await harness.store.probes(owner: id).map(\.id.hex)
             _ = try await harness.store.addCredits(100, to: id)
             let created = try await client.send(.post, "/dns", headers: ["access_token": token], body: """
                 {"probes":["\(ids[0])","\(ids[1])"],"params":{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"fqdns":["a.example"],"type":"a","ips":[],"ipv4":"","ipv6":""}}

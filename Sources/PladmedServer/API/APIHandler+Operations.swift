@@ -79,11 +79,11 @@ extension APIHandler {
     /// Stored content one page of `GET /operation/results` holds at most (one larger result comes alone).
     static let resultsPageBytes = 16 << 20
 
-    /// `GET /operations/me`: the caller's operations with their results, in one buffer when the store has them at hand
-    /// and they are small (``pageBytes`` of results at most), else streamed.
+    /// `GET /operations/me`: the caller's operations with their results, in one buffer when they are few and small (a
+    /// page of operations, ``pageSize``, with ``pageBytes`` of results at most), else streamed.
     func listOwnOperations(_ request: Request, _ caller: User?) async throws -> Response {
         let owner = try User.required(caller).id
-        if let operations = try await store.operations(owner: owner, withResultsUpTo: pageBytes) {
+        if let operations = try await store.operations(owner: owner, atMost: pageSize, withResultsUpTo: pageBytes) {
             return JSONAnswer.text("[" + (try operations.map(OperationJSON.text(of:)).joined(separator: ",")) + "]")
         }
         return try await list(owner: owner, withResults: true)

@@ -95,8 +95,8 @@ struct MeasuredStore: Store {
         try await measure(.operations) { try await base.operations(owner: owner, after: after, limit: limit) }
     }
 
-    func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
-        try await measure(.operations) { try await base.operations(owner: owner, withResultsUpTo: maxBytes) }
+    func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+        try await measure(.operations) { try await base.operations(owner: owner, atMost: maxOperations, withResultsUpTo: maxBytes) }
     }
 
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {

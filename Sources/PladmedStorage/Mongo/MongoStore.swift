@@ -174,7 +174,7 @@ public final class MongoStore: Store {
     }
 
     /// `nil`: an operation's results are inside its document, whose size the list would have to read to tell.
-    public func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+    public func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
         nil
     }
 

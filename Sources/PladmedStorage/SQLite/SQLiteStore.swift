@@ -263,19 +263,22 @@ public final class SQLiteStore: Store {
 
     /// From the kept answer when there is one (the common case: an account reading its own operations again), else
     /// after one query adding up the sizes of the account's results.
-    public func operations(owner: ObjectID, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
+    public func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
         if let kept = keptOperations.value(owner) {
-            return kept.reduce(0, { total, operation in operation.results.reduce(total) { $0 + $1.content.byteCount } }) <= maxBytes ? kept : nil
+            let bytes = kept.reduce(0) { total, operation in operation.results.reduce(total) { $0 + $1.content.byteCount } }
+            return kept.count <= maxOperations && bytes <= maxBytes ? kept : nil
         }
-        let stored = try readNow { db in
-            try Int.fetchOne(
+        let (count, bytes) = try readNow { db in
+            let row = try Row.fetchOne(
                 db.cachedStatement(sql: """
-                    SELECT ifnull(sum(length(CAST(content AS BLOB))), 0) FROM results
-                    WHERE operation_id IN (SELECT id FROM operations WHERE owner = ?)
+                    SELECT (SELECT count(*) FROM operations WHERE owner = ?1) AS count,
+                           (SELECT ifnull(sum(length(CAST(content AS BLOB))), 0) FROM results
+                            WHERE operation_id IN (SELECT id FROM operations WHERE owner = ?1)) AS bytes
                     """),
-                arguments: [owner.hex]) ?? 0
+                arguments: [owner.hex])
+            return (row?["count"] as Int? ?? 0, row?["bytes"] as Int? ?? 0)
         }
-        guard stored <= maxBytes else { return nil }
+        guard count <= maxOperations, bytes <= maxBytes else { return nil }
         return try await operations(owner: owner, includeResults: true)
     }
 
