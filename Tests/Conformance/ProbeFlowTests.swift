@@ -67,8 +67,7 @@ struct ProbeFlowTests {
                                             "credits": .int(15), "result_format": .string("json")]))
 
             try await probe.emit("new_operation", .object(["credits": .int(300)]))
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(try await Self.probeStatus(client, account.probe)?["availability"]?.number == 0.7)
+            #expect(await Eventually.passes { try await Self.probeStatus(client, account.probe)?["availability"]?.number == 0.7 })
 
             // Warts results are stored as sc_warts2json's values; the owner earns 10 credits.
             let before = try #require(try await harness.store.user(id: account.user)?.credits)
@@ -115,13 +114,13 @@ struct ProbeFlowTests {
             #expect(try await Self.probeStatus(client, account.probe)?["connected"] == .bool(true))
 
             try await probe.emit("finish_operation", .object(["credits": .int(300)]))
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(try await Self.probeStatus(client, account.probe)?["availability"]?.number == 1)
+            #expect(await Eventually.passes { try await Self.probeStatus(client, account.probe)?["availability"]?.number == 1 })
 
             _ = try await probe.disconnect()
-            try await Task.sleep(for: .milliseconds(300))
-            let after = try await Self.probeStatus(client, account.probe)
-            #expect(after?["connected"] == .bool(false) && after?["availability"] == nil)
+            #expect(await Eventually.passes {
+                let after = try await Self.probeStatus(client, account.probe)
+                return after?["connected"] == .bool(false) && after?["availability"] == nil
+            })
         }
     }
 
@@ -188,8 +187,7 @@ struct ProbeFlowTests {
             #expect(try await client.send(.get, "/operation?id=\(traceID)").json?["results"] == .array([]))
 
             _ = try await second.disconnect()
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(try await Self.probeStatus(client, account.probe)?["connected"] == .bool(false))
+            #expect(await Eventually.passes { try await Self.probeStatus(client, account.probe)?["connected"] == .bool(false) })
         }
     }
 }
