@@ -70,7 +70,7 @@ struct AnswerBreaker: RouterMiddleware {
         case .wrongStatus where request.method == .post && request.uri.path == "/register" && response.status == .created:
             response.status = .ok
         case .missingField where request.uri.path == "/users/me" && response.status == .ok:
-            // The generated handler writes the JSON body in one buffer.
+            // The route writes the JSON body in one buffer.
             response.headers[.contentLength] = nil
             response.body = response.body.map { buffer in
                 guard case .object(var fields) = try JSONValue(parsing: Data(buffer: buffer)) else { return buffer }

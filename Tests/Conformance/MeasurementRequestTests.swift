@@ -5,8 +5,8 @@ import PladmedCore
 import PladmedTestSupport
 import Testing
 
-/// `POST /traceroute|/ping|/dns` and `GET /users/me` are answered without the generated handlers (issue [perf]); the
-/// oracles are the generated encoder, the generated request types' rules, and the probe's job.
+/// `POST /traceroute|/ping|/dns` and `GET /users/me` are answered without the generated types' decoder and encoder
+/// (issue [perf]); the oracles are that encoder, the generated request types' rules, and the probe's job.
 @Suite("Measurement requests and the caller's account, answered directly")
 struct MeasurementRequestTests {
     static let params = #"{"cron":"* * * * *","stop_time":"01/01/2020 00:00","times_per_minute":1,"ips":["192.0.2.1"]}"#

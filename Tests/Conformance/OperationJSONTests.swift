@@ -5,8 +5,8 @@ import PladmedStorage
 import PladmedTestSupport
 import Testing
 
-/// `GET /operation` and `GET /operations/me` are written without the generated encoder (issue [perf]); the oracle is
-/// that encoder itself, configured as the server's generated handlers are.
+/// `GET /operation` and `GET /operations/me` are written without the generated types' encoder (issue [perf]); the
+/// oracle is that encoder itself, configured as the runtime's converter configured it.
 @Suite("Operations written directly, as the generated encoder writes them")
 struct OperationJSONTests {
     /// What the runtime's converter writes for `value`: `JSONEncoder` with the server's options.

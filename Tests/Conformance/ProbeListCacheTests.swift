@@ -65,7 +65,7 @@ struct ProbeListCacheTests {
         }
     }
 
-    @Test("the kept answer is the generated handler's, byte for byte and header for header")
+    @Test("the kept answer is the one the route builds, byte for byte and header for header")
     func identical() async throws {
         let kept = Mutex<[Answer]>([])
         for maxAge in ["0", "3600"] {
