@@ -20,11 +20,9 @@ extension APIHandler {
                 identifier: probe.id.hex, ownerId: probe.owner.hex, location: .init(probe.location),
                 connected: status != nil, availability: status?.availability)
         }
-        var response = try JSONAnswer.encoding(probes)
-        guard let length = response.body.contentLength, length <= probeList.maxBytes else { return response }
-        let body = try await BodyCollector.collect(response.body, capacity: length)
-        probeList.keep(.init(key: key, headers: response.headers, body: body, built: now))
-        response.body = ResponseBody(byteBuffer: body)
+        let body = try JSONAnswer.encoded(probes)
+        let response = JSONAnswer.text(body)
+        if body.readableBytes <= probeList.maxBytes { probeList.keep(.init(key: key, headers: response.headers, body: body, built: now)) }
         return response
     }
 

@@ -73,9 +73,14 @@ enum JSONAnswer {
 
     /// `value` encoded, with `status`.
     static func encoding(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        text(try encoded(value), status: status)
+    }
+
+    /// `value` as the document's JSON: keys sorted, slashes unescaped.
+    static func encoded(_ value: some Encodable) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return text(ByteBuffer(bytes: try encoder.encode(value)), status: status)
+        return ByteBuffer(bytes: try encoder.encode(value))
     }
 
     /// `body`, JSON already, with `status`.

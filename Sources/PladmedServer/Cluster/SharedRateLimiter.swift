@@ -10,6 +10,8 @@ struct SharedRateLimiter: ActionLimiter {
     let prefix: String
     let fallback: RateLimiter
     let logger: Logger
+    /// One warning every 10 s while Redis is away, however many logins are tried.
+    private let warnings = WarningThrottle()
 
     init(perMinute: Int, client: RedisClient, prefix: String, logger: Logger) {
         self.perMinute = perMinute
@@ -42,7 +44,12 @@ struct SharedRateLimiter: ActionLimiter {
             guard let wait = reply.integer else { throw RedisError.server("unexpected reply \(reply)") }
             return wait > 0 ? .milliseconds(wait) : nil
         } catch {
-            logger.warning("shared rate limit unreachable; counting on this instance", metadata: ["error": "\(error)"])
+            let (allowed, held) = warnings.admit("redis")
+            if allowed {
+                logger.warning("shared rate limit unreachable; counting on this instance", metadata: [
+                    "error": "\(error)", "held_back": "\(held)",
+                ])
+            }
             return await fallback.admit(key)
         }
     }
