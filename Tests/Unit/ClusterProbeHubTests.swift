@@ -106,14 +106,24 @@ struct ClusterProbeHubTests {
         #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { second.jobs.withLock { $0 } == ["op2"] })
         #expect(first.jobs.withLock { $0 } == ["op1"])
 
-        // An instance that stops renewing its liveness: its probes are gone once it expires, and swept away.
-        let c = try Self.hub(redis, "c", ttl: .seconds(6))
+        // An instance that stops renewing its liveness: its probes are gone once it expires, and swept away one TTL
+        // (the sweeper's) later; an instance renewing late within that grace finds its entries still there.
+        let c = try Self.hub(redis, "c", ttl: .seconds(3))
         await c.attach(probe: other, connectionID: "c3", status: .init(totalCredits: 1, inUseCredits: 0), deliver: { _ in }, close: {})
         _ = await c.heartbeat(sweeping: "0")
         #expect(try await a.statuses(of: [other]).count == 1)
         #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await a.statuses(of: [other]).isEmpty })
         let inspector = RedisClient(url: try RedisURL(redis.url()), logger: Logger(label: "cluster-test"))
-        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(20)) { try await inspector.send("HLEN", "{pladmed}:probes").integer == 1 })
+        _ = await a.heartbeat(sweeping: "0")
+        #expect(try await inspector.send("HLEN", "{pladmed}:probes").integer == 2, "a's grace is 60 s: c's entry stays")
+        _ = await c.heartbeat(sweeping: "0")
+        #expect(try await a.statuses(of: [other]).count == 1, "c renewed late, within the grace: its probe counts again")
+        let sweeper = try Self.hub(redis, "sweeper", ttl: .seconds(1))
+        #expect(try await Eventually.holds(within: Self.patience, every: .milliseconds(50)) {
+            _ = await sweeper.heartbeat(sweeping: "0")
+            return try await inspector.send("HLEN", "{pladmed}:probes").integer == 1
+        })
+        #expect(try await a.statuses(of: [other]).isEmpty)
         await inspector.close()
     }
 

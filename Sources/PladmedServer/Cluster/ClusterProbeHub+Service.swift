@@ -44,15 +44,24 @@ extension ClusterProbeHub: Service {
             let milliseconds = String(Int64(ttl.components.seconds) * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
             let alive = try await client.run(ClusterScripts.renew, keys: tableKeys, arguments: [prefix, instance, milliseconds])
             let lost = alive.integer != 1
-            let (needsSync, joined) = state.withLock { state in
+            let renewed = ContinuousClock.now
+            let (needsSync, joined, previous) = state.withLock { state in
                 defer {
                     state.needsSync = false
                     state.joined = true
+                    state.renewed = renewed
                 }
-                return (state.needsSync || lost, state.joined)
+                return (state.needsSync || lost, state.joined, state.renewed)
+            }
+            if lost, joined {
+                // Other instances took this one for dead meanwhile: its probes did not count till now.
+                logger.warning("cluster liveness lapsed; renewed late", metadata: [
+                    "since_last_renewal": "\(previous.map { renewed - $0 } ?? .zero)", "ttl": "\(ttl)",
+                ])
             }
             if needsSync { try await sync(reason: !joined ? "joining" : lost ? "liveness lost" : "a write failed") }
-            let next = try await client.run(ClusterScripts.sweep, keys: tableKeys, arguments: [prefix, cursor, "1000"])
+            let next = try await client.run(
+                ClusterScripts.sweep, keys: tableKeys, arguments: [prefix, cursor, "1000", milliseconds])
             return next.string ?? "0"
         } catch {
             state.withLock { $0.needsSync = true }

@@ -9,7 +9,7 @@ import Redis
 /// instance, connection, total and in-use credits (``ClusterScripts``). Any instance looks statuses up there, and
 /// sends a job for a probe another instance holds through that instance's pub/sub channel. Each instance renews a
 /// liveness key with a time-to-live (``ttl``), so that the probes of an instance that died stop counting once it
-/// expires, and sweeps their entries away. When Redis lost this instance's entries (it restarted, or the instance
+/// expires, and sweeps their entries away one ``ttl`` later. When Redis lost this instance's entries (it restarted, or the instance
 /// was cut off past its liveness), or a write to it failed, the instance writes its whole table again.
 ///
 /// ``run()`` (a service of the application) renews the liveness, syncs, sweeps and handles what other instances
@@ -32,6 +32,8 @@ public final class ClusterProbeHub: ProbeHub {
         var needsSync = true
         /// The first heartbeat succeeded.
         var joined = false
+        /// When the liveness was last renewed.
+        var renewed: ContinuousClock.Instant?
         /// Counts the revisions answered while Redis could not say, so that none of them repeats.
         var unknownRevisions: UInt64 = 0
     }

@@ -158,15 +158,26 @@ enum ClusterScripts {
         return 1
         """)
 
-    /// ARGV: prefix, cursor, count. One step of a scan of the table removing the entries of dead instances; the
-    /// next cursor (`0` when the scan is done).
-    static let sweep = RedisScript(liveness + """
-
+    /// ARGV: prefix, cursor, count, grace in milliseconds. One step of a scan of the table removing the entries of
+    /// instances dead for longer than the grace (an instance whose heartbeat came late, under load, keeps its entries:
+    /// they count again as soon as it renews); the next cursor (`0` when the scan is done).
+    static let sweep = RedisScript("""
+        local now = redis.call('TIME')
+        now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+        local grace = tonumber(ARGV[4])
+        local gone = {}
+        local function is_gone(instance)
+          if gone[instance] == nil then
+            local expiry = redis.call('HGET', KEYS[3], instance)
+            gone[instance] = expiry == false or tonumber(expiry) + grace < now
+          end
+          return gone[instance]
+        end
         local step = redis.call('HSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[3])
         local removed = 0
         local fields = step[2]
         for i = 1, #fields, 2 do
-          if not is_alive(string.match(fields[i + 1], '^(%S+)')) then
+          if is_gone(string.match(fields[i + 1], '^(%S+)')) then
             redis.call('HDEL', KEYS[1], fields[i])
             removed = removed + 1
           end
