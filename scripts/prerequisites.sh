@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2 redis-server nginx)
+# cron and dig: the real probe software (../shared/peers/pladmed-client) runs its measurements from cron, with
+# scamper and dig; openssl makes the test and `make start` certificates.
+APT_PACKAGES=(libsqlite3-dev libmongoc-dev libbson-dev libssl-dev scamper iproute2 redis-server nginx cron bind9-dnsutils openssl)
 # The official Engine.IO / Socket.IO protocol suites' runner (../shared/peers/socketio-protocol-suites), as its
 # README installs them: without recommended packages.
 APT_BARE_PACKAGES=(mocha chai node-ws node-fetch)
@@ -77,4 +79,6 @@ if [ "$want_venv" = "--venv" ]; then
     if [ -f ../shared/peers/original/requirements.lock ]; then
         venv .venv/original ../shared/peers/original/requirements.lock
     fi
+    # The real probe software's pins (../shared/peers/pladmed-client/README.md).
+    venv .venv/pladmed-client scripts/requirements-pladmed-client.txt
 fi

@@ -30,6 +30,8 @@ public struct NewOperation: Sendable {
 public enum ResultInsertion: Sendable, Equatable {
     /// Stored, and the probe's owner was credited.
     case stored
+    /// Stored past the rewarded results: the probe's owner was not credited.
+    case storedUnpaid
     /// A result with that unique code was already stored for the operation by the same probe; nothing changed.
     case duplicate
     /// A result with that unique code was already stored for the operation by another probe; nothing changed.
@@ -103,8 +105,11 @@ public protocol Store: Sendable {
     func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord]
 
     /// Stores `result` for `operation` unless its unique code is already there or its probe has already stored
-    /// `limit` results for it, and in the same transaction adds `reward` credits to the probe's owner.
-    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion
+    /// `limit` results for it, and in the same transaction adds `reward` credits to the probe's owner when the probe
+    /// had stored fewer than `rewardedLimit` (results past it are stored unpaid).
+    func addResult(
+        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
+    ) async throws -> ResultInsertion
 
     /// Every user, in creation order.
     func users() async throws -> [User]
@@ -147,4 +152,11 @@ public protocol StoreAvailabilityError: Error {
 extension Error {
     /// Whether this is a store saying it cannot be reached.
     public var isStoreUnavailable: Bool { (self as? any StoreAvailabilityError)?.isUnavailable == true }
+}
+
+extension Store {
+    /// ``addResult(_:to:reward:rewardedLimit:limit:)`` with every stored result paid.
+    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
+        try await addResult(result, to: operation, reward: reward, rewardedLimit: limit, limit: limit)
+    }
 }

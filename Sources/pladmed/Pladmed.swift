@@ -36,6 +36,12 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "Port to bind, 0 for any free port (env PORT, default 5000).")
     var port: Int?
 
+    @Option(help: "Serve HTTPS and wss:// with this PEM certificate chain (env PLADMED_TLS_CERT; needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert (env PLADMED_TLS_KEY).")
+    var tlsKey: String?
+
     @Option(help: "Store: sqlite or mongo (env DATABASE, default sqlite).")
     var database: String?
 
@@ -58,6 +64,8 @@ struct ConfigurationOptions: ParsableArguments {
         var environment = ProcessInfo.processInfo.environment
         if let host { environment["HOST"] = host }
         if let port { environment["PORT"] = String(port) }
+        if let tlsCert { environment["PLADMED_TLS_CERT"] = tlsCert }
+        if let tlsKey { environment["PLADMED_TLS_KEY"] = tlsKey }
         if let database { environment["DATABASE"] = database }
         if let sqlitePath { environment["PLADMED_SQLITE_PATH"] = sqlitePath }
         if let logFile { environment["LOG_FILE"] = logFile }

@@ -38,7 +38,11 @@ struct Serve: AsyncParsableCommand {
         let app = try PladmedApplication.make(
             configuration: configuration, store: store, registry: cluster?.local ?? ProbeRegistry(), hub: cluster, drain: drain,
             logger: logger, services: cluster.map { [$0] } ?? [],
-            onServerRunning: { port in logger.info("serving", metadata: ["host": "\(configuration.host)", "port": "\(port)"]) })
+            onServerRunning: { port in
+                logger.info("serving", metadata: [
+                    "host": "\(configuration.host)", "https": "\(configuration.tlsCertificate != nil)", "port": "\(port)",
+                ])
+            })
         try await drain.run(app)
         logger.info("stopped")
     }

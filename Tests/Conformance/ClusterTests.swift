@@ -28,11 +28,13 @@ struct ClusterTests {
         let folder = TemporaryDirectory()
         let secantus: SecantusServer
         let environment: [String: String]
-        let servers: [CrashTests.ServerProcess]
+        /// The instances, in the order of ``names``; ``restart(_:)`` replaces one.
+        private(set) var servers: [CrashTests.ServerProcess]
         let nginx: NginxServer
         let openStore: @Sendable () async throws -> any Store
 
-        init() throws {
+        /// With `certificate`, nginx serves HTTPS with it, as deployed.
+        init(certificate: TestCertificate? = nil) throws {
             redis = try RedisServer()
             secantus = try SecantusServer.start()
             let environment = [
@@ -45,13 +47,11 @@ struct ClusterTests {
                 try CrashTests.ServerProcess(
                     environment: environment.merging(["PLADMED_INSTANCE": name, "LOG_FILE": folder.path("\(name).log")]) { $1 })
             }
-            let port = try LoopbackPort.free()
-            var site = try String(contentsOf: Repository.file("deploy/nginx/pladmed.conf"), encoding: .utf8)
-            for (name, server) in zip(Self.names, servers) {
-                site = site.replacingOccurrences(of: "\(name):5000", with: "127.0.0.1:\(server.port)")
-            }
-            site = site.replacingOccurrences(of: "listen 80;", with: "listen 127.0.0.1:\(port);")
-            nginx = try NginxServer(site: site, port: port)
+            // TLS is the TLS tests' and the real probe's concern (NginxDeploymentTests, RealProbeTests): here nginx
+            // serves plain HTTP where the deployment serves HTTPS, and the routing is the same.
+            try FileManager.default.createDirectory(atPath: folder.path("frontend"), withIntermediateDirectories: true)
+            let site = try NginxSite(upstreams: servers.map(\.port), certificate: certificate, frontend: folder.path("frontend"))
+            nginx = try NginxServer(site: site.text, port: site.port)
         }
 
         deinit {
@@ -67,6 +67,14 @@ struct ClusterTests {
                 let text = (try? String(contentsOfFile: folder.path("\(name).log"), encoding: .utf8)) ?? ""
                 return "--- \(name)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
             }.joined(separator: "\n") + "\n--- nginx\n" + nginx.errorLog
+        }
+
+        /// Kills instance `index` with SIGKILL and starts it again, with its name, log and port.
+        func restart(_ index: Int) throws {
+            servers[index].kill()
+            servers[index] = try CrashTests.ServerProcess(
+                environment: environment.merging(["PLADMED_INSTANCE": Self.names[index], "LOG_FILE": folder.path("\(Self.names[index]).log")]) { $1 },
+                port: servers[index].port)
         }
 
         /// Kills Redis outright and starts another on its port.

@@ -79,8 +79,10 @@ struct CreditConservationTests {
                     let allowance = ResultAllowance(operation)
                     let perProbe = Dictionary(grouping: operation.results, by: \.probe).mapValues(\.count)
                     #expect(perProbe.values.allSatisfy { $0 <= allowance.resultsPerProbe }, "seed \(seed) step \(step): \(perProbe)")
-                    #expect(Double(operation.results.count) * allowance.rewardPerResult <= operation.credits + 1e-9,
-                            "seed \(seed) step \(step): \(operation.results.count) x \(allowance.rewardPerResult) > \(operation.credits)")
+                    // Past the rewarded results, one more per probe is stored unpaid.
+                    let paid = perProbe.values.reduce(0) { $0 + min($1, allowance.rewardedResultsPerProbe) }
+                    #expect(Double(paid) * allowance.rewardPerResult <= operation.credits + 1e-9,
+                            "seed \(seed) step \(step): \(paid) x \(allowance.rewardPerResult) > \(operation.credits)")
                 }
                 #expect(try await client.send(.get, "/probes").status == 200, "seed \(seed) step \(step) \(kind)")
             }

@@ -121,17 +121,19 @@ struct FaultyStore: Store {
 
     var driverName: String { base.driverName }
 
-    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
+    func addResult(
+        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
+    ) async throws -> ResultInsertion {
         switch fault {
         case .droppedAck:
             try await Task.sleep(for: .seconds(8))
-            return try await base.addResult(result, to: operation, reward: reward, limit: limit)
+            return try await base.addResult(result, to: operation, reward: reward, rewardedLimit: rewardedLimit, limit: limit)
         case .duplicatedResult:
             var again = result
             again.uniqueCode += "-" + UUID().uuidString
-            return try await base.addResult(again, to: operation, reward: reward, limit: limit + 1)
+            return try await base.addResult(again, to: operation, reward: reward, rewardedLimit: rewardedLimit + 1, limit: limit + 1)
         default:
-            return try await base.addResult(result, to: operation, reward: reward, limit: limit)
+            return try await base.addResult(result, to: operation, reward: reward, rewardedLimit: rewardedLimit, limit: limit)
         }
     }
 

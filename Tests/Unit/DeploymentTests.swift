@@ -29,8 +29,33 @@ struct DeploymentTests {
             }
         }
         let proxy = try #require(services["nginx"] as? [String: Any])
+        // HTTPS on 443 from the operator's certificate folder, 80 redirecting, the frontend's files.
+        let ports = (proxy["ports"] as? [Any])?.map { "\($0)" } ?? []
+        #expect(ports.contains { $0.hasSuffix(":443") } && ports.contains { $0.hasSuffix(":80") }, "\(ports)")
+        let volumes = (proxy["volumes"] as? [Any])?.map { "\($0)" } ?? []
+        #expect(volumes.contains { $0.hasSuffix(":/etc/nginx/tls:ro") }, "\(volumes)")
+        #expect(volumes.contains { $0.hasSuffix(":/usr/share/nginx/pladmed:ro") }, "\(volumes)")
+        #expect(nginx.contains("listen 443 ssl;") && nginx.contains("ssl_certificate /etc/nginx/tls/pladmed.crt;"))
+        #expect(nginx.contains("root /usr/share/nginx/pladmed;"))
         let address = ((proxy["networks"] as? [String: Any])?["pladmed"] as? [String: Any])?["ipv4_address"] as? String
         let trusted = ((servers.first?.value as? [String: Any])?["environment"] as? [String: Any])?["PLADMED_TRUSTED_PROXIES"] as? String
         #expect(address != nil && address == trusted)
+    }
+
+    @Test("make start's certificate: a self-signed pair made once when the folder holds none, saying so; kept after")
+    func selfSignedCertificate() async throws {
+        let folder = TemporaryDirectory()
+        let script = Repository.file("scripts/tls_certificate.sh")
+        let first = try await ChildProcess.run(script, [folder.path("tls")], mergeErrors: true)
+        #expect(first.status == 0 && first.text.contains("made a self-signed certificate"), "\(first.text)")
+        let certificate = try String(contentsOfFile: folder.path("tls/pladmed.crt"), encoding: .utf8)
+        #expect(certificate.hasPrefix("-----BEGIN CERTIFICATE-----"))
+        let check = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/openssl"), ["x509", "-in", folder.path("tls/pladmed.crt"), "-noout", "-ext", "subjectAltName"],
+            mergeErrors: true)
+        #expect(check.text.contains("DNS:localhost") && check.text.contains("IP Address:127.0.0.1"), "\(check.text)")
+        let second = try await ChildProcess.run(script, [folder.path("tls")], mergeErrors: true)
+        #expect(second.status == 0 && second.text.isEmpty, "\(second.text)")
+        #expect(try String(contentsOfFile: folder.path("tls/pladmed.crt"), encoding: .utf8) == certificate)
     }
 }

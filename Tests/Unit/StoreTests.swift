@@ -289,6 +289,28 @@ struct StoreTests {
         #expect(try await store.user(id: owner.id)?.credits == 1.5)
     }
 
+    @Test("past the rewarded results, results are stored unpaid up to the limit, concurrently too", arguments: drivers)
+    func unpaidResults(_ subject: Subject) async throws {
+        let folder = TemporaryDirectory()
+        let (store, owner, probe, operation) = try await Self.ownOperation(subject, folder)
+        let outcomes = try await withThrowingTaskGroup(of: ResultInsertion.self) { group in
+            for index in 0..<20 {
+                let result = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: "code-\(index)")
+                group.addTask { try await store.addResult(result, to: operation.id, reward: 2, rewardedLimit: 3, limit: 4) }
+            }
+            return try await group.reduce(into: [ResultInsertion]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .stored }.count == 3)
+        #expect(outcomes.filter { $0 == .storedUnpaid }.count == 1)
+        #expect(outcomes.filter { $0 == .limitReached }.count == 16)
+        let results = try #require(try await store.operation(id: operation.id, includeResults: true)?.results)
+        #expect(results.count == 4)
+        #expect(try await store.user(id: owner.id)?.credits == 6)
+        // A stored code stays a duplicate, past the limit too.
+        let again = OperationResult(probe: probe.id, content: JSONPayload(.string("x")), uniqueCode: try #require(results.last?.uniqueCode))
+        #expect(try await store.addResult(again, to: operation.id, reward: 2, rewardedLimit: 3, limit: 4) == .duplicate)
+    }
+
     @Test("deleteAll wipes data but keeps the unique email constraint", arguments: drivers)
     func deleteAll(_ subject: Subject) async throws {
         let folder = TemporaryDirectory()

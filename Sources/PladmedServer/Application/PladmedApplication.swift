@@ -99,6 +99,7 @@ public enum PladmedApplication {
             return SharedRateLimiter(perMinute: perMinute, client: cluster.client, prefix: cluster.prefix + name, logger: logger)
         }
         let webSocket = socketServer.webSocketConfiguration.ws
+        let tls = try configuration.tlsCertificate.map { try ServerTLS(certificate: $0, key: configuration.tlsKey ?? "") }
         let connectionGuard = ConnectionGuard(
             maxPerAddress: configuration.maxConnectionsPerAddress, exempt: Set(configuration.trustedProxies), headTimeout: .milliseconds(Int64(configuration.requestHeadTimeout * 1000)),
             logger: logger)
@@ -130,7 +131,7 @@ public enum PladmedApplication {
                         responder: responder,
                         configuration: .init(http1: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))), ws: webSocket),
                         shouldUpgrade: socketServer.shouldUpgrade),
-                    connectionGuard: connectionGuard)
+                    connectionGuard: connectionGuard, tls: tls)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pladmed"),
             services: [passwords] + services,

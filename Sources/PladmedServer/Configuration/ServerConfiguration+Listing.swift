@@ -10,6 +10,8 @@ extension ServerConfiguration {
             ("SECRET_KEY", secretKey == Self.developmentSecret ? "(the development secret)" : "(redacted, \(secretKey.utf8.count) bytes)"),
             ("HOST", host),
             ("PORT", String(port)),
+            ("PLADMED_TLS_CERT", tlsCertificate ?? ""),
+            ("PLADMED_TLS_KEY", tlsKey ?? ""),
             ("DATABASE", store.rawValue),
             ("PLADMED_SQLITE_PATH", sqlitePath),
             ("MONGODB_URI", Self.redacted(uri: mongoURI)),

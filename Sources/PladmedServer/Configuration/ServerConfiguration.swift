@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var secretKey: String
     /// The address to bind (`HOST`).
     public var host: String
+    /// The PEM certificate chain this server terminates TLS with (`PLADMED_TLS_CERT`); with ``tlsKey``, it serves
+    /// HTTPS and `wss://` only, and needs no proxy in front.
+    public var tlsCertificate: String?
+    /// The PEM private key of ``tlsCertificate`` (`PLADMED_TLS_KEY`).
+    public var tlsKey: String?
     /// The port to bind (`PORT`); 0 picks a free one.
     public var port: Int
     /// The store (`DATABASE`: `sqlite` or `mongo`).
@@ -110,6 +115,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         secretKey = environment["SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.developmentSecret
         host = environment["HOST"] ?? "0.0.0.0"
+        tlsCertificate = environment["PLADMED_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        tlsKey = environment["PLADMED_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ConfigurationError("PLADMED_TLS_CERT and PLADMED_TLS_KEY go together: set both (HTTPS) or neither (plain HTTP)")
+        }
         port = 5000
         if let text = environment["PORT"] {
             guard let value = Int(text), (0...65535).contains(value) else {

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import PladmedCore
 
 /// Limits every connection before HTTP sees it: one client address may hold at most `maxPerAddress` open
@@ -170,16 +171,19 @@ final class ParserErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// A server child channel with a ``ConnectionGuardHandler`` in front of `base`'s pipeline, and a
-/// ``ParserErrorHandler`` behind it.
+/// ``ParserErrorHandler`` behind it; with `tls`, TLS in front of both, so that the guard reads the request heads
+/// decrypted (its head timeout then bounds the handshake too) and its 400 goes out encrypted.
 struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
     let connectionGuard: ConnectionGuard
+    let tls: ServerTLS?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(connectionGuard), position: .first)
+            if let tls { try channel.pipeline.syncOperations.addHandler(tls.handler(), position: .first) }
         }.flatMap {
             let value = base.setup(channel: channel, logger: logger)
             return value.flatMapThrowing { value in

@@ -103,8 +103,12 @@ struct MeasuredStore: Store {
         try await measure(.operations) { try await base.operations(owner: owner, includeResults: includeResults) }
     }
 
-    func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
-        try await measure(.addResult) { try await base.addResult(result, to: operation, reward: reward, limit: limit) }
+    func addResult(
+        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
+    ) async throws -> ResultInsertion {
+        try await measure(.addResult) {
+            try await base.addResult(result, to: operation, reward: reward, rewardedLimit: rewardedLimit, limit: limit)
+        }
     }
 
     func users() async throws -> [User] {

@@ -74,10 +74,10 @@ struct ResultIngestor: Sendable {
         let allowance = operation.allowance
         let outcome = try await store.addResult(
             OperationResult(probe: probe, content: converted, uniqueCode: code), to: operationID,
-            reward: allowance.rewardPerResult, limit: allowance.resultsPerProbe)
+            reward: allowance.rewardPerResult, rewardedLimit: allowance.rewardedResultsPerProbe, limit: allowance.resultsPerProbe)
         switch outcome {
-        case .stored:
-            metrics.ingested(reward: allowance.rewardPerResult)
+        case .stored, .storedUnpaid:
+            metrics.ingested(reward: outcome == .stored ? allowance.rewardPerResult : 0)
             logger.debug("result stored", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
         case .duplicate:
             logger.debug("duplicate result acknowledged", metadata: ["probe": "\(probe)", "operation": "\(operationID)", "unique_code": "\(code)"])
@@ -87,7 +87,7 @@ struct ResultIngestor: Sendable {
             throw ResultRefusal(.unknownOperation, .unknownOperation)
         case .limitReached:
             throw ResultRefusal(.limitReached, .badRequest(
-                "This probe has stored the \(allowance.resultsPerProbe) result(s) operation \(operationID) paid for on it"))
+                "This probe has stored the \(allowance.resultsPerProbe) result(s) operation \(operationID) takes from it (one per run paid for, and one more)"))
         }
         return operationID
     }

@@ -200,31 +200,41 @@ public final class MongoStore: Store {
         return page
     }
 
-    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
+    public func addResult(
+        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
+    ) async throws -> ResultInsertion {
         let entry: BSONDocument = try [
             "probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode),
         ]
-        // One conditional push: the code is new, and the probe has stored fewer than `limit` results here.
+        // One conditional push: the code is new, and the probe has stored fewer than `rewardedLimit` results here (then
+        // the reward), or else fewer than `limit` (unpaid).
         let probeResults: BSONValue = .document([
             "$filter": .document([
                 "input": .document(["$ifNull": .array([.string("$results"), .array([])])]),
                 "cond": .document(["$eq": .array([.string("$$this.probe"), .objectID(result.probe)])]),
             ]),
         ])
-        let filter: BSONDocument = [
-            "_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)]),
-            "$expr": .document(["$lt": .array([.document(["$size": probeResults]), .int64(Int64(limit))])]),
-        ]
-        let owner = try await owner(of: result.probe)
-        let stored = try await connection.transaction { transaction in
-            let matched = try transaction.updateOne("operations", filter, ["$push": .document(["results": .document(entry)])])
-            guard matched == 1 else { return false }
-            if let owner {
-                _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
-            }
-            return true
+        func filter(under bound: Int) -> BSONDocument {
+            [
+                "_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)]),
+                "$expr": .document(["$lt": .array([.document(["$size": probeResults]), .int64(Int64(bound))])]),
+            ]
         }
-        guard stored else {
+        let paidFilter = filter(under: min(rewardedLimit, limit)), unpaidFilter = filter(under: limit)
+        let owner = try await owner(of: result.probe)
+        let push: BSONDocument = ["$push": .document(["results": .document(entry)])]
+        let stored = try await connection.transaction { transaction -> ResultInsertion? in
+            if try transaction.updateOne("operations", paidFilter, push) == 1 {
+                if let owner {
+                    _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
+                }
+                return .stored
+            }
+            guard rewardedLimit < limit, try transaction.updateOne("operations", unpaidFilter, push) == 1 else { return nil }
+            return .storedUnpaid
+        }
+        if let stored { return stored }
+        do {
             let sameCode: BSONDocument = ["unique_code": .string(result.uniqueCode)]
             let duplicate = try await connection.findOne(
                 "operations", ["_id": .objectID(operation), "results": .document(["$elemMatch": .document(sameCode)])],
@@ -236,7 +246,6 @@ public final class MongoStore: Store {
             let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
             return exists ? .limitReached : .unknownOperation
         }
-        return .stored
     }
 
     private func owner(of probe: ObjectID) async throws -> ObjectID? {

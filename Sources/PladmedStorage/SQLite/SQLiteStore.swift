@@ -313,7 +313,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func addResult(_ result: OperationResult, to operation: ObjectID, reward: Double, limit: Int) async throws -> ResultInsertion {
+    public func addResult(
+        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
+    ) async throws -> ResultInsertion {
         let content = try result.content.text()
         let stored = try await resultWriter.write { db -> StoredResult in
             guard let requester = try String.fetchOne(db.cachedStatement(sql: "SELECT owner FROM operations WHERE id = ?"), arguments: [operation.hex])
@@ -333,6 +335,9 @@ public final class SQLiteStore: Store {
             try db.cachedStatement(sql: "INSERT INTO results (operation_id, probe_id, unique_code, content) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [operation.hex, result.probe.hex, result.uniqueCode, content])
             let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT owner FROM probes WHERE id = ?"), arguments: [result.probe.hex])
+            guard stored < rewardedLimit else {
+                return StoredResult(insertion: .storedUnpaid, rewarded: nil, requester: ObjectID(requester))
+            }
             try db.cachedStatement(sql: "UPDATE users SET credits = credits + ? WHERE id = ?").execute(arguments: [reward, owner])
             return StoredResult(insertion: .stored, rewarded: owner.flatMap(ObjectID.init), requester: ObjectID(requester))
         }
