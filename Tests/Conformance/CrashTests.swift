@@ -30,6 +30,8 @@ struct CrashTests {
             process.standardOutput = output
             process.standardError = output
             try process.run()
+            // A server a test restarts, or forgets, must not outlive the test process.
+            ChildProcess.killAtExit(process.processIdentifier)
             // The "serving" line, as text or as JSON (LOG_FORMAT=json).
             let pattern = environment["LOG_FORMAT"] == "json" ? #""port":"(\d+)""# : #"port=(\d+) \[pladmed\] serving"#
             self.port = try output.listeningPort(matching: pattern, child: "pladmed serve", drain: true)

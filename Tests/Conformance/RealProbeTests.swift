@@ -177,6 +177,7 @@ struct RealProbeTests {
         if let originalOutcome = outcomes.first(where: { $0.backend == theOriginal.name }) {
             #expect(originalOutcome.operations.contains { $0.stored > 0 }, "\(originalOutcome.problems)")
         }
+        try await ChildProcess.offCooperativePool { singleServer.withLock { $0.kill() } }
         withExtendedLifetime((single, cluster, original, originalNginx, front)) {}
     }
 
