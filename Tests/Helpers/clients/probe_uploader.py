@@ -3,7 +3,7 @@ WARTS with unique codes PREFIX-0, PREFIX-1, ... to the operation of the last job
 on its own line ("acked CODE"), each job ("job OPERATION_ID"), and "connected SID" / "disconnected" as the connection
 comes and goes.
 
-Without --reconnect it stops when the server goes away. With --reconnect it reconnects (python-socketio's own
+Without --reconnect it stops when the server goes away (printing "disconnected"), and only then. With --reconnect it reconnects (python-socketio's own
 reconnection, as probes use it) and goes on, retrying a code that got no answer. It connects over WebSocket only,
 or with --polling as python-socketio does by default: long-polling first, then the upgrade to WebSocket.
 
@@ -59,11 +59,13 @@ while True:
         ack = client.call("results", {"operation_id": operation["id"], "content": content, "unique_code": code,
                                       "format": "warts"}, timeout=2)
     except Exception:
-        if not reconnect:
+        # An ack that did not come in time (a loaded store) is retried; only a lost connection ends a probe that
+        # does not reconnect.
+        if not reconnect and not client.connected:
             break
         continue
     if ack == operation["id"]:
         print(f"acked {code}", flush=True)
     n += 1
-sys.stdout.flush()
+print("disconnected", flush=True)
 os._exit(0)
