@@ -88,11 +88,17 @@ public protocol Store: Sendable {
     func createOperation(_ operation: NewOperation, whenVisible visible: @Sendable (OperationRecord) async -> Void) async throws -> OperationRecord
     /// The operation with `id`, with or without its results.
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord?
-    /// The results of `operation` in arrival order after position `after` (from the first when `nil`), at most
-    /// `limit`, and no more than `maxBytes` of stored content unless the first alone is larger; each with its position
-    /// (increasing, not necessarily consecutive); `nil` when there is no such operation. Reads a large operation's
-    /// results a page at a time.
-    func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]?
+    /// The results of `operation` in arrival order after the cursor `after` (from the first when `nil`), at most
+    /// `limit`, and no more than `maxBytes` of stored content unless the first alone is larger; each with its cursor
+    /// (opaque text that a later call takes as `after`); `nil` when there is no such operation. Reads a large
+    /// operation's results a page at a time. Throws ``PladmedError/badCursor`` for a cursor this store never gave.
+    func results(of operation: ObjectID, after: String?, limit: Int, maxBytes: Int) async throws -> [(cursor: String, result: OperationResult)]?
+    /// Every result of `operation` in arrival order, handed to `body` a batch at a time (each about `batchBytes` of
+    /// stored content, at least one result); `false` when there is no such operation. A driver reads it in one query
+    /// where it can; the default reads ``results(of:after:limit:maxBytes:)`` pages of `batchLimit`.
+    func forEachResultBatch(
+        of operation: ObjectID, batchLimit: Int, batchBytes: Int, _ body: ([OperationResult]) async throws -> Void
+    ) async throws -> Bool
     /// At most `limit` operations in creation order, after the operation `after` (from the first when `nil`; none
     /// when `after` names no operation), only `owner`'s when given, without their results: a list read a page at a
     /// time.
@@ -126,6 +132,26 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    public func forEachResultBatch(
+        of operation: ObjectID, batchLimit: Int, batchBytes: Int, _ body: ([OperationResult]) async throws -> Void
+    ) async throws -> Bool {
+        try await pageThroughResults(of: operation, after: nil, batchLimit: batchLimit, batchBytes: batchBytes, body)
+    }
+
+    /// ``forEachResultBatch(of:batchLimit:batchBytes:_:)`` by pages of ``results(of:after:limit:maxBytes:)``, after
+    /// the cursor `after`.
+    public func pageThroughResults(
+        of operation: ObjectID, after: String?, batchLimit: Int, batchBytes: Int, _ body: ([OperationResult]) async throws -> Void
+    ) async throws -> Bool {
+        var after = after
+        while let page = try await results(of: operation, after: after, limit: batchLimit, maxBytes: batchBytes) {
+            guard let last = page.last else { return true }
+            try await body(page.map(\.result))
+            after = last.cursor
+        }
+        return false
+    }
+
     /// Stores `operation` and takes its credits from the owner (see ``createOperation(_:whenVisible:)``).
     public func createOperation(_ operation: NewOperation) async throws -> OperationRecord {
         try await createOperation(operation, whenVisible: { _ in })

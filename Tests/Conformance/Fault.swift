@@ -160,9 +160,15 @@ struct FaultyStore: Store {
     func probes(ids: [ObjectID]) async throws -> [Probe] { try await base.probes(ids: ids) }
     func probes(owner: ObjectID?) async throws -> [Probe] { try await base.probes(owner: owner) }
     func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? { try await base.operation(id: id, includeResults: includeResults) }
-    func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
+    func results(of operation: ObjectID, after: String?, limit: Int, maxBytes: Int) async throws -> [(cursor: String, result: OperationResult)]? {
         try await base.results(of: operation, after: after, limit: limit, maxBytes: maxBytes)
     }
+    func forEachResultBatch(
+        of operation: ObjectID, batchLimit: Int, batchBytes: Int, _ body: ([OperationResult]) async throws -> Void
+    ) async throws -> Bool {
+        try await base.forEachResultBatch(of: operation, batchLimit: batchLimit, batchBytes: batchBytes, body)
+    }
+
     func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
         try await base.operations(owner: owner, after: after, limit: limit)
     }

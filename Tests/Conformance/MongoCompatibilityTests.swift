@@ -17,9 +17,10 @@ struct MongoCompatibilityTests {
         let userID = try #require(seeded["user"]?.string), probeID = try #require(seeded["probe"]?.string)
         let operationID = try #require(seeded["operation"]?.string)
         let harness = try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri])
+        let served = Mutex<Data?>(nil)
         try await harness.run { client in
-            let login = try await client.send(.post, "/login", body: #"{"email":"legacy@example.com","password":"Legacy_Pass1"}"#)
-            #expect(login.status == 200)
+            let login = try await client.send(.post, "/login", body: #"{"email":"LEGACY@example.com","password":"Legacy_Pass1"}"#)
+            #expect(login.status == 200, "the email key prepare() filled finds the original's user in another case")
             let token = try #require(login.json?["access_token"]?.string)
             let me = try await client.send(.get, "/users/me", headers: ["access_token": token]).json
             #expect(me?["_id"] == .string(userID) && me?["credits"]?.number == 100 && me?["email"] == .string("legacy@example.com"))
@@ -33,7 +34,8 @@ struct MongoCompatibilityTests {
             let probes = try await client.send(.get, "/probes").json?.array
             #expect(probes?.first?["location"] == .object(["latitude": .double(-34.6), "longitude": .double(-58.4)]))
 
-            // The probe connects with the token the original issued (PyJWT HS256 of its id) and uploads a result.
+            // The probe connects with the token the original issued (PyJWT HS256 of its id) and uploads a result, and
+            // again with the embedded result's code: a duplicate.
             let probeToken = TokenService(secret: "dev").probeToken(
                 for: Probe(id: ObjectID(probeID)!, owner: ObjectID(userID)!, location: Location(latitude: -34.6, longitude: -58.4)))
             let probe = SwiftProbe()
@@ -41,18 +43,55 @@ struct MongoCompatibilityTests {
                 == .string("connected"))
             let warts = Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path
             #expect(try await probe.upload(operation: operationID, path: warts, code: "new-1")?["data"] == .array([.string(operationID)]))
+            #expect(try await probe.upload(operation: operationID, path: warts, code: "legacy-1")?["data"] == .array([.string(operationID)]))
             _ = try await probe.disconnect()
             let after = try await client.send(.get, "/users/me", headers: ["access_token": token]).json
             #expect(after?["credits"]?.number == 110)
+            let whole = try await client.send(.get, "/operation?id=\(operationID)")
+            #expect(whole.json?["results"]?.array?.map { $0["results"]?.array?.count } == [1, 4])
+            served.withLock { $0 = whole.body }
         }
-        // pymongo reads our result in the original's shape: ObjectId probe, list of records, unique code.
-        let stored = try JSONValue(parsing: try await Oracle.run("oracles/mongo_original.py", ["show", uri, operationID], venv: "secantus"))
-        let results = try #require(stored["results"]?.array)
-        #expect(results.count == 2)
-        #expect(results.last?["probe"] == .object(["$oid": .string(probeID)]))
-        #expect(results.last?["unique_code"] == .string("new-1"))
-        #expect(results.last?["results"]?.array?.count == 4)
-        #expect(stored["probes"] == .array([.object(["$oid": .string(probeID)])]) && stored["owner"] == .object(["$oid": .string(userID)]))
+        // The embedded result stays where the original wrote it; ours is a document of its own, in the original's
+        // entry shape plus its operation.
+        func show() async throws -> (embedded: [JSONValue], stored: [JSONValue]) {
+            let operation = try JSONValue(parsing: try await Oracle.run("oracles/mongo_original.py", ["show", uri, operationID], venv: "secantus"))
+            let stored = try JSONValue(parsing: try await Oracle.run("oracles/mongo_original.py", ["results", uri, operationID], venv: "secantus"))
+            #expect(operation["probes"] == .array([.object(["$oid": .string(probeID)])]) && operation["owner"] == .object(["$oid": .string(userID)]))
+            return (try #require(operation["results"]?.array), try #require(stored.array))
+        }
+        var (embedded, stored) = try await show()
+        #expect(embedded.map { $0["unique_code"] } == [.string("legacy-1")])
+        #expect(stored.count == 1)
+        #expect(stored.first?["probe"] == .object(["$oid": .string(probeID)]) && stored.first?["operation"] == .object(["$oid": .string(operationID)]))
+        #expect(stored.first?["unique_code"] == .string("new-1") && stored.first?["results"]?.array?.count == 4)
+
+        // A rollback to the original: the results move into the document, in order, in the original's shapes.
+        let moveIn = try await CLITests.run(CLITests.binary, ["migrate", "results-in", "--store", uri])
+        #expect(moveIn.status == 0 && moveIn.output.contains("moved 1 results of 1 operations"), "\(moveIn.output)")
+        (embedded, stored) = try await show()
+        #expect(embedded.map { $0["unique_code"] } == [.string("legacy-1"), .string("new-1")] && stored.isEmpty)
+        #expect(embedded.last?["probe"] == .object(["$oid": .string(probeID)]) && embedded.last?["results"]?.array?.count == 4)
+        #expect(embedded.last?.object.map { Array($0.keys).sorted() } == ["probe", "results", "unique_code"])
+
+        // And out again: both results are documents, the formerly embedded ones first; the API answers the same bytes.
+        let moveOut = try await CLITests.run(CLITests.binary, ["migrate", "results-out", "--store", uri])
+        #expect(moveOut.status == 0 && moveOut.output.contains("moved 2 results of 1 operations"), "\(moveOut.output)")
+        let again = try await CLITests.run(CLITests.binary, ["migrate", "results-out", "--store", uri])
+        #expect(again.output.contains("moved 0 results of 0 operations"), "\(again.output)")
+        (embedded, stored) = try await show()
+        #expect(embedded.isEmpty && stored.map { $0["unique_code"] } == [.string("legacy-1"), .string("new-1")])
+        try await ServerHarness(store: .mongo, environment: ["MONGODB_URI": uri]).run { client in
+            #expect(try await client.send(.get, "/operation?id=\(operationID)").body == served.withLock { $0 })
+            // The moved result still counts as this probe's and its code as taken.
+            let probe = SwiftProbe()
+            let probeToken = TokenService(secret: "dev").probeToken(
+                for: Probe(id: ObjectID(probeID)!, owner: ObjectID(userID)!, location: Location(latitude: -34.6, longitude: -58.4)))
+            _ = try await probe.connect(port: client.port!, token: probeToken, headers: ["total_credits": "100", "in_use_credits": "0"])
+            let warts = Repository.file("Fixtures/warts/sample-backend-warts_example.warts").path
+            #expect(try await probe.upload(operation: operationID, path: warts, code: "legacy-1")?["data"] == .array([.string(operationID)]))
+            _ = try await probe.disconnect()
+            #expect(try await client.send(.get, "/operation?id=\(operationID)").json?["results"]?.array?.count == 2)
+        }
     }
 }
 

@@ -39,6 +39,8 @@ public struct PladmedError: Error, Equatable, Sendable, CustomStringConvertible 
     public static let unknownUser = PladmedError.notFound("User doesn't exist")
     /// 404 `Operation doesn't exist`.
     public static let unknownOperation = PladmedError.notFound("Operation doesn't exist")
+    /// 400: a results page's `after` that no page gave.
+    public static let badCursor = PladmedError.badRequest("after must be the next of a previous page")
     /// 400: a grant would take a balance past `limit`.
     public static func balanceLimit(_ limit: Double) -> PladmedError {
         .badRequest("The grant would take the balance past \(limit.formatted(.number.grouping(.never))) credits, the most an account may hold")

@@ -60,17 +60,13 @@ extension APIHandler {
             guard let value = Int(text), (1...500).contains(value) else { throw PladmedError.badRequest("limit must be from 1 to 500") }
             limit = value
         }
-        var after: Int?
-        if let cursor = JSONRequest.query("after", of: request) {
-            guard let position = Int(cursor), position >= 0 else { throw PladmedError.badRequest("after must be the next of a previous page") }
-            after = position
-        }
+        let after = JSONRequest.query("after", of: request)
         guard let id = JSONRequest.query("id", of: request).flatMap(ObjectID.init),
               let page = try await store.results(of: id, after: after, limit: limit, maxBytes: Self.resultsPageBytes)
         else { throw PladmedError.unknownOperation }
         // A page ends at `limit` results or at the byte budget; `next` when anything follows it.
         var next = ""
-        if let last = page.last?.position, try await store.results(of: id, after: last, limit: 1, maxBytes: 0)?.isEmpty == false {
+        if let last = page.last?.cursor, try await store.results(of: id, after: last, limit: 1, maxBytes: 0)?.isEmpty == false {
             next = #""next":"\#(last)","#
         }
         return JSONAnswer.text("{" + next + #""results":["# + (try page.map { try OperationJSON.text(of: $0.result) }.joined(separator: ",")) + "]}")
@@ -122,16 +118,15 @@ extension APIHandler {
         }
     }
 
-    /// The results of `operation`, comma-separated, a page at a time.
+    /// The results of `operation`, comma-separated, a batch at a time.
     private func writeResults(of operation: ObjectID, to writer: inout any ResponseBodyWriter) async throws {
-        var after: Int?, first = true
-        while let page = try await store.results(of: operation, after: after, limit: pageSize, maxBytes: pageBytes), !page.isEmpty {
-            for (position, result) in page {
+        var first = true
+        _ = try await store.forEachResultBatch(of: operation, batchLimit: pageSize, batchBytes: pageBytes) { batch in
+            for result in batch {
                 try await writer.write(ByteBuffer(string: (first ? "" : ",") + OperationJSON.prefix(of: result)))
                 try await writer.write(ByteBuffer(string: try OperationJSON.sortedText(result.content)))
                 try await writer.write(ByteBuffer(string: "}"))
                 first = false
-                after = position
             }
         }
     }

@@ -87,8 +87,15 @@ struct MeasuredStore: Store {
         try await measure(.operation) { try await base.operation(id: id, includeResults: includeResults) }
     }
 
-    func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
+    func results(of operation: ObjectID, after: String?, limit: Int, maxBytes: Int) async throws -> [(cursor: String, result: OperationResult)]? {
         try await measure(.results) { try await base.results(of: operation, after: after, limit: limit, maxBytes: maxBytes) }
+    }
+
+    func forEachResultBatch(
+        of operation: ObjectID, batchLimit: Int, batchBytes: Int, _ body: ([OperationResult]) async throws -> Void
+    ) async throws -> Bool {
+        // Not timed: the time includes the caller's, who writes each batch to a client.
+        try await base.forEachResultBatch(of: operation, batchLimit: batchLimit, batchBytes: batchBytes, body)
     }
 
     func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {

@@ -78,6 +78,15 @@ extension BSONDocument {
         for (key, value) in fields { value.append(to: bson, key: key) }
     }
 
+    /// The size of the document encoded as BSON, in bytes (what MongoDB's 16 MiB document limit counts).
+    public var encodedSize: Int { withBSON(Self.size(of:)) }
+
+    /// The length of an encoded `bson_t`: its first four bytes, little-endian.
+    static func size(of bson: OpaquePointer) -> Int {
+        let data = bson_get_data(bson)!
+        return Int(data[0]) | Int(data[1]) << 8 | Int(data[2]) << 16 | Int(data[3]) << 24
+    }
+
     /// A copy of a `bson_t`'s fields.
     init(bson: OpaquePointer) {
         let iterator = pladmed_bson_iter_storage()!

@@ -86,6 +86,9 @@ public final class MongoConnection: Sendable {
     public let writeConcern: WriteConcern
     private let pool: Pool
     private let threads: NIOThreadPool
+    /// The most clients the pool holds, and how many cursors hold one.
+    private let poolSize: Int
+    private let borrowed = Mutex(0)
     /// Whether the deployment runs multi-document transactions, once asked.
     let transactionSupport = Mutex<Bool?>(nil)
 
@@ -109,6 +112,7 @@ public final class MongoConnection: Sendable {
         mongoc_client_pool_max_size(pool, UInt32(threads))
         mongoc_client_pool_set_appname(pool, "pladmed-swift")
         self.pool = Pool(pool)
+        self.poolSize = threads
         self.writeConcern = writeConcern
         self.threads = NIOThreadPool(numberOfThreads: threads)
         self.threads.start()
@@ -116,6 +120,32 @@ public final class MongoConnection: Sendable {
 
     deinit {
         try? threads.syncShutdownGracefully()
+    }
+
+    /// Runs `body` on the blocking thread pool.
+    func onThreads<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await threads.runIfActive(body)
+    }
+
+    /// A pooled client to hold for a while (a cursor's), when one is free and fewer than half the pool is held so.
+    func borrowClient() -> OpaquePointer? {
+        let limit = max(1, poolSize / 2)
+        guard borrowed.withLock({ held in
+            guard held < limit else { return false }
+            held += 1
+            return true
+        }) else { return nil }
+        guard let client = mongoc_client_pool_try_pop(pool.pointer) else {
+            borrowed.withLock { $0 -= 1 }
+            return nil
+        }
+        return client
+    }
+
+    /// Returns a client ``borrowClient()`` gave.
+    func giveBack(_ client: OpaquePointer) {
+        mongoc_client_pool_push(pool.pointer, client)
+        borrowed.withLock { $0 -= 1 }
     }
 
     /// Runs `body` with a client from the pool, on the blocking thread pool.
@@ -164,10 +194,12 @@ public final class MongoConnection: Sendable {
         }
     }
 
-    public func insert(many documents: [BSONDocument], into collection: String) async throws {
+    /// Inserts `documents` in order; unless `ordered`, the server tries every document even after one fails.
+    public func insert(many documents: [BSONDocument], into collection: String, ordered: Bool = true) async throws {
         guard !documents.isEmpty else { return }
-        let options = writeOptions
-        try await withCollection(collection) { handle in
+        var options = writeOptions
+        if !ordered { options["ordered"] = .bool(false) }
+        try await withCollection(collection) { [options] handle in
             var error = bson_error_t()
             let pointers = documents.map { document -> OpaquePointer in
                 let bson = bson_new()!
@@ -194,6 +226,62 @@ public final class MongoConnection: Sendable {
             var error = bson_error_t()
             if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
             return documents
+        }
+    }
+
+    /// Documents matching `filter` in the order `options` sort them, read until their BSON sizes would pass
+    /// `maxBytes` (the first is taken whatever its size when `firstAlways`): a page no larger than its budget, whatever
+    /// the server's batches.
+    public func find(
+        _ collection: String, _ filter: BSONDocument, options: BSONDocument, upTo maxBytes: Int, firstAlways: Bool
+    ) async throws -> [BSONDocument] {
+        try await withCollection(collection) { handle in
+            let cursor = filter.withBSON { bson in options.withBSON { mongoc_collection_find_with_opts(handle, bson, $0, nil) } }!
+            defer { mongoc_cursor_destroy(cursor) }
+            var documents: [BSONDocument] = [], budget = maxBytes
+            var next: OpaquePointer?
+            while mongoc_cursor_next(cursor, &next), let next {
+                let size = BSONDocument.size(of: next)
+                guard (firstAlways && documents.isEmpty) || size <= budget else { return documents }
+                budget -= size
+                documents.append(BSONDocument(bson: next))
+            }
+            var error = bson_error_t()
+            if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
+            return documents
+        }
+    }
+
+    /// How many documents match `filter`.
+    public func count(_ collection: String, _ filter: BSONDocument) async throws -> Int {
+        try await withCollection(collection) { handle in
+            var error = bson_error_t()
+            let count = filter.withBSON { mongoc_collection_count_documents(handle, $0, nil, nil, nil, &error) }
+            guard count >= 0 else { throw MongoError(error) }
+            return Int(count)
+        }
+    }
+
+    /// Applies `update` to every document matching `filter` (or the first only, when not `many`), inserting one when
+    /// `upsert` and none matches; returns how many matched.
+    @discardableResult
+    public func update(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument, many: Bool = false, upsert: Bool = false) async throws -> Int {
+        var options = writeOptions
+        if upsert { options["upsert"] = .bool(true) }
+        return try await withCollection(collection) { [options] handle in
+            try BSONDocument.withReply { reply in
+                var error = bson_error_t()
+                let ok = filter.withBSON { selector in
+                    update.withBSON { change in
+                        options.withBSON {
+                            many ? mongoc_collection_update_many(handle, selector, change, $0, reply, &error)
+                                : mongoc_collection_update_one(handle, selector, change, $0, reply, &error)
+                        }
+                    }
+                }
+                guard ok else { throw MongoError(error) }
+                return Int(BSONDocument(bson: reply)["matchedCount"]?.number ?? 0)
+            }
         }
     }
 

@@ -15,6 +15,7 @@ extension MongoStore {
         var document: BSONDocument = [
             "_id": .objectID(user.id), "email": .string(user.email), "password": .string(user.passwordHash),
             "credits": number(user.credits), "is_superuser": .bool(user.isSuperuser), "token_version": .int32(Int32(clamping: user.tokenVersion)),
+            "email_key": .string(AccountRules.emailKey(user.email)),
         ]
         document["max_probes"] = user.maxProbes.map { .int64(Int64($0)) }
         return document
@@ -53,14 +54,13 @@ extension MongoStore {
         return Probe(id: id, owner: owner, location: location, tokenVersion: document["token_version"]?.number.map { Int($0) } ?? 0)
     }
 
+    /// The operation without its results (an empty `results`, as the original begins one): they are documents of
+    /// their own.
     static func document(_ operation: OperationRecord) throws -> BSONDocument {
         try [
             "_id": .objectID(operation.id), "operation": .string(operation.kind.rawValue), "params": BSONValue(operation.params),
             "probes": .array(operation.probes.map { .objectID($0.id) }), "owner": .objectID(operation.owner),
-            "credits": number(operation.credits), "result_format": .string(operation.resultFormat),
-            "results": .array(operation.results.map { result in
-                .document(["probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode)])
-            }),
+            "credits": number(operation.credits), "result_format": .string(operation.resultFormat), "results": .array([]),
         ]
     }
 
@@ -69,10 +69,7 @@ extension MongoStore {
     static func operation(_ document: BSONDocument, probes: [ObjectID: Probe]) -> OperationRecord? {
         guard let id = document["_id"]?.objectID, let owner = document["owner"]?.objectID else { return nil }
         let probeIDs = document["probes"]?.array?.compactMap(\.objectID) ?? []
-        let results = (document["results"]?.array ?? []).compactMap { value -> OperationResult? in
-            guard let entry = value.document, let probe = entry["probe"]?.objectID else { return nil }
-            return OperationResult(probe: probe, content: JSONPayload(entry["results"]?.json ?? .null), uniqueCode: entry["unique_code"]?.string ?? "")
-        }
+        let results = (document["results"]?.array ?? []).compactMap { $0.document.flatMap(result) }
         return OperationRecord(
             id: id, kind: document["operation"]?.string.flatMap(MeasurementKind.init(rawValue:)) ?? .traceroute, owner: owner,
             params: document["params"]?.json ?? .object([:]),

@@ -4,44 +4,89 @@ import PladmedCore
 /// The production ``Store``: MongoDB through libmongoc, with exactly the original's collections and
 /// documents, so a database the original wrote is served unchanged:
 ///
-/// - `users {_id, email (unique index), password, credits, is_superuser}`
+/// - `users {_id, email (unique index), password, credits, is_superuser}`, plus ours: `email_key` (the email as
+///   ``AccountRules/emailKey(_:)`` compares it, unique index), `token_version`, `max_probes`, `probe_registrations`
 /// - `probes {_id, owner, location: {type: "Point", coordinates: [longitude, latitude]}}`
-/// - `operations {_id, operation, params, probes: [ObjectId], owner, credits, result_format, results: [{probe, results, unique_code}]}`
+/// - `operations {_id, operation, params, probes: [ObjectId], owner, credits, result_format, results: [...]}`, whose
+///   `results` only the original filled: ours go to `results` documents (`MongoStore+Results.swift`).
 ///
-/// Spending is an update guarded by `credits >= cost`; a result is one conditional `$push` (no result with
-/// that unique code yet), so concurrent duplicates store once. The charge and the operation, and a result and
-/// its reward, are written in one multi-document transaction on a replica set or sharded cluster. A standalone
-/// server has no transactions: there a failed insert refunds the charge, and a crash between a result and its
-/// reward loses the reward (never duplicates the result).
+/// Uniqueness is the database's: a unique index on `email_key` (filled for existing users by ``prepare()``) and one
+/// on each result's operation and unique code. Spending is an update guarded by `credits >= cost`. The charge and the
+/// operation, a result with its count and reward, and a probe with its owner's count of registrations, are written
+/// in one multi-document transaction on a replica set or sharded cluster. A standalone server has no transactions:
+/// there a failed insert refunds the charge, a result past the probe's limit is deleted again, a crash between a
+/// result and its reward loses the reward (never duplicates the result), and concurrent registrations of one account
+/// may pass its probe limit by as many as run at once.
 public final class MongoStore: Store {
     public let driverName = "mongo"
     public let connection: MongoConnection
     /// Probe owners already read: a probe never changes owner, so a result upload needs no probe lookup.
     private let probeOwners = Mutex<[ObjectID: ObjectID]>([:])
+    /// The facts of operations' embedded results, which never change while this store serves.
+    let embedded = Mutex<[ObjectID: EmbeddedResults]>([:])
 
     /// A store on `connection`; ``prepare()`` creates the unique email index.
     public init(connection: MongoConnection) {
         self.connection = connection
     }
 
-    /// Creates the indexes the contract relies on (idempotent): the unique email, and the probes' owner.
+    /// Creates the indexes the contract relies on (idempotent): the unique email and email key, the probes' owner, the
+    /// results' operation with unique code (unique) and with id (their order). Fills the email key of users written
+    /// without one (by the original); of two users whose emails differ only in letter case (the original allowed
+    /// them), the later keeps none and is logged, since the index is sparse.
     public func prepare() async throws {
+        try await fillEmailKeys()
         _ = try await connection.command([
             "createIndexes": .string("users"),
-            "indexes": .array([.document(["key": .document(["email": .int32(1)]), "name": .string("email_1"), "unique": .bool(true)])]),
+            "indexes": .array([
+                .document(["key": .document(["email": .int32(1)]), "name": .string("email_1"), "unique": .bool(true)]),
+                .document(["key": .document(["email_key": .int32(1)]), "name": .string("email_key_1"), "unique": .bool(true), "sparse": .bool(true)]),
+            ]),
         ])
         _ = try await connection.command([
             "createIndexes": .string("probes"),
             "indexes": .array([.document(["key": .document(["owner": .int32(1)]), "name": .string("owner_1")])]),
         ])
+        _ = try await connection.command([
+            "createIndexes": .string(Self.resultsCollection),
+            "indexes": .array([
+                .document([
+                    "key": .document(["operation": .int32(1), "unique_code": .int32(1)]), "name": .string("operation_1_unique_code_1"),
+                    "unique": .bool(true),
+                ]),
+                .document(["key": .document(["operation": .int32(1), "_id": .int32(1)]), "name": .string("operation_1__id_1")]),
+            ]),
+        ])
+        // A transaction inserts into these: they must exist before one does.
+        _ = try await connection.command(["createIndexes": .string(Self.countsCollection), "indexes": .array([
+            .document(["key": .document(["_id": .int32(1), "count": .int32(1)]), "name": .string("_id_1_count_1")]),
+        ])])
+    }
+
+    /// Sets `email_key` on the users that have none, in creation order, unless an earlier user holds that key.
+    private func fillEmailKeys() async throws {
+        let missing = try await connection.find(
+            "users", ["email_key": .document(["$exists": .bool(false)])],
+            options: ["sort": .document(["_id": .int32(1)]), "projection": .document(["email": .int32(1)])])
+        for document in missing {
+            guard let id = document["_id"]?.objectID, let email = document["email"]?.string else { continue }
+            let key = AccountRules.emailKey(email)
+            if let holder = try await connection.findOne("users", ["email_key": .string(key)], projection: ["_id": .int32(1)]) {
+                MongoLog.logger.warning("two accounts share an email in another letter case; the later cannot log in by another case",
+                    metadata: ["user": "\(id.hex)", "earlier": "\(holder["_id"]?.objectID?.hex ?? "?")"])
+                continue
+            }
+            try await connection.update("users", ["_id": .objectID(id), "email_key": .document(["$exists": .bool(false)])],
+                                         ["$set": .document(["email_key": .string(key)])])
+        }
     }
 
     // MARK: users
 
+    /// The unique indexes on `email` and `email_key` refuse a registered email in any letter case, also when
+    /// registrations race on several instances.
     public func createUser(email: String, passwordHash: String, isSuperuser: Bool) async throws -> User {
         let user = User(id: ObjectID(), email: email, passwordHash: passwordHash, credits: 0, isSuperuser: isSuperuser)
-        // The unique index compares exactly; another letter case of a registered email is refused here.
-        guard try await self.user(email: email) == nil else { throw PladmedError.emailTaken }
         do {
             try await connection.insert(Self.document(user), into: "users")
         } catch MongoError.duplicateKey {
@@ -54,23 +99,13 @@ public final class MongoStore: Store {
         try await connection.findOne("users", ["_id": .objectID(id)]).flatMap(Self.user)
     }
 
-    /// Compared as ``AccountRules/emailKey(_:)`` compares: the exact spelling first, then a pattern in which each
-    /// ASCII letter is a class of its two cases and every other character stands for itself (a regex's `i` option
-    /// would fold Unicode: `ſ` would find `s`).
+    /// By the email key, then by the exact spelling: a user the original wrote since ``prepare()`` last ran has no
+    /// key yet.
     public func user(email: String) async throws -> User? {
-        if let exact = try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user) { return exact }
-        let key = AccountRules.emailKey(email)
-        var pattern = "^"
-        for character in email {
-            if character.isASCII, character.isLetter {
-                pattern += "[" + character.lowercased() + character.uppercased() + "]"
-            } else {
-                pattern += NSRegularExpression.escapedPattern(for: String(character))
-            }
+        if let keyed = try await connection.findOne("users", ["email_key": .string(AccountRules.emailKey(email))]).flatMap(Self.user) {
+            return keyed
         }
-        pattern += "$"
-        return try await connection.find("users", ["email": .document(["$regex": .string(pattern)])], options: ["limit": .int64(2)])
-            .compactMap(Self.user).first { AccountRules.emailKey($0.email) == key }
+        return try await connection.findOne("users", ["email": .string(email)]).flatMap(Self.user)
     }
 
     public func setProbeLimit(_ limit: Int?, of user: ObjectID) async throws -> User? {
@@ -96,16 +131,18 @@ public final class MongoStore: Store {
 
     // MARK: probes
 
-    /// The count and the insert are two steps: concurrent registrations of one account may pass the limit by as
-    /// many as run at once.
+    /// The count, a write to the owner's `probe_registrations` and the insert are one transaction: concurrent
+    /// registrations of one account write the same user document, so that one of them retries and counts again.
     public func createProbe(owner: ObjectID, location: Location, limit: Int) async throws -> Probe {
-        if limit < .max {
-            let held = try await connection.find(
-                "probes", ["owner": .objectID(owner)], options: ["projection": .document(["_id": .int32(1)]), "limit": .int64(Int64(limit))])
-            guard held.count < limit else { throw PladmedError.probeLimit(limit) }
-        }
         let probe = Probe(id: ObjectID(), owner: owner, location: location)
-        try await connection.insert(Self.document(probe), into: "probes")
+        let document = Self.document(probe)
+        try await connection.transaction { transaction in
+            if limit < .max {
+                _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["probe_registrations": .int64(1)])])
+                guard try transaction.count("probes", ["owner": .objectID(owner)]) < limit else { throw PladmedError.probeLimit(limit) }
+            }
+            try transaction.insert(document, into: "probes")
+        }
         return probe
     }
 
@@ -153,14 +190,14 @@ public final class MongoStore: Store {
     public func operation(id: ObjectID, includeResults: Bool) async throws -> OperationRecord? {
         let projection: BSONDocument? = includeResults ? nil : ["results": .int32(0)]
         guard let document = try await connection.findOne("operations", ["_id": .objectID(id)], projection: projection) else { return nil }
-        return try await records([document]).first
+        return try await records([document], includeResults: includeResults).first
     }
 
     public func operations(owner: ObjectID?, includeResults: Bool) async throws -> [OperationRecord] {
         var options: BSONDocument = ["sort": .document(["_id": .int32(1)])]
         if !includeResults { options["projection"] = .document(["results": .int32(0)]) }
         let filter: BSONDocument = owner.map { ["owner": .objectID($0)] } ?? [:]
-        return try await records(try await connection.find("operations", filter, options: options))
+        return try await records(try await connection.find("operations", filter, options: options), includeResults: includeResults)
     }
 
     public func operations(owner: ObjectID?, after: ObjectID?, limit: Int) async throws -> [OperationRecord] {
@@ -170,85 +207,28 @@ public final class MongoStore: Store {
         let options: BSONDocument = [
             "sort": .document(["_id": .int32(1)]), "projection": .document(["results": .int32(0)]), "limit": .int64(Int64(limit)),
         ]
-        return try await records(try await connection.find("operations", filter, options: options))
+        return try await records(try await connection.find("operations", filter, options: options), includeResults: false)
     }
 
-    /// `nil`: an operation's results are inside its document, whose size the list would have to read to tell.
+    /// `nil`: the sizes of the operations' results would take a query of their own to tell.
     public func operations(owner: ObjectID, atMost maxOperations: Int, withResultsUpTo maxBytes: Int) async throws -> [OperationRecord]? {
         nil
     }
 
-    /// Operation documents as records, their probes' owners and locations read in one query.
-    private func records(_ documents: [BSONDocument]) async throws -> [OperationRecord] {
+    /// Operation documents as records, their probes' owners and locations read in one query; with their results, the
+    /// embedded ones then the `results` documents.
+    private func records(_ documents: [BSONDocument], includeResults: Bool) async throws -> [OperationRecord] {
         let probeIDs = Set(documents.flatMap { $0["probes"]?.array?.compactMap(\.objectID) ?? [] })
         let probes = Dictionary(uniqueKeysWithValues: try await self.probes(ids: Array(probeIDs)).map { ($0.id, $0) })
-        return documents.compactMap { Self.operation($0, probes: probes) }
-    }
-
-    /// A document holds at most 16 MB: the operation is read whole, then paged.
-    public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
-        guard let record = try await self.operation(id: operation, includeResults: true) else { return nil }
-        let start = after.map { $0 + 1 } ?? 0
-        guard start < record.results.count, limit > 0 else { return [] }
-        var page: [(position: Int, result: OperationResult)] = [], budget = maxBytes
-        for position in start..<min(record.results.count, start + limit) {
-            let size = (try? record.results[position].content.text().utf8.count) ?? 0
-            guard page.isEmpty || size <= budget else { break }
-            budget -= size
-            page.append((position, record.results[position]))
-        }
-        return page
-    }
-
-    public func addResult(
-        _ result: OperationResult, to operation: ObjectID, reward: Double, rewardedLimit: Int, limit: Int
-    ) async throws -> ResultInsertion {
-        let entry: BSONDocument = try [
-            "probe": .objectID(result.probe), "results": BSONValue(try result.content.value()), "unique_code": .string(result.uniqueCode),
-        ]
-        // One conditional push: the code is new, and the probe has stored fewer than `rewardedLimit` results here (then
-        // the reward), or else fewer than `limit` (unpaid).
-        let probeResults: BSONValue = .document([
-            "$filter": .document([
-                "input": .document(["$ifNull": .array([.string("$results"), .array([])])]),
-                "cond": .document(["$eq": .array([.string("$$this.probe"), .objectID(result.probe)])]),
-            ]),
-        ])
-        func filter(under bound: Int) -> BSONDocument {
-            [
-                "_id": .objectID(operation), "results.unique_code": .document(["$ne": .string(result.uniqueCode)]),
-                "$expr": .document(["$lt": .array([.document(["$size": probeResults]), .int64(Int64(bound))])]),
-            ]
-        }
-        let paidFilter = filter(under: min(rewardedLimit, limit)), unpaidFilter = filter(under: limit)
-        let owner = try await owner(of: result.probe)
-        let push: BSONDocument = ["$push": .document(["results": .document(entry)])]
-        let stored = try await connection.transaction { transaction -> ResultInsertion? in
-            if try transaction.updateOne("operations", paidFilter, push) == 1 {
-                if let owner {
-                    _ = try transaction.updateOne("users", ["_id": .objectID(owner)], ["$inc": .document(["credits": Self.number(reward)])])
-                }
-                return .stored
-            }
-            guard rewardedLimit < limit, try transaction.updateOne("operations", unpaidFilter, push) == 1 else { return nil }
-            return .storedUnpaid
-        }
-        if let stored { return stored }
-        do {
-            let sameCode: BSONDocument = ["unique_code": .string(result.uniqueCode)]
-            let duplicate = try await connection.findOne(
-                "operations", ["_id": .objectID(operation), "results": .document(["$elemMatch": .document(sameCode)])],
-                projection: ["results.$": .int32(1)])
-            if let duplicate {
-                let holder = duplicate["results"]?.array?.first?.document?["probe"]?.objectID
-                return holder == result.probe ? .duplicate : .codeTakenByAnotherProbe
-            }
-            let exists = try await connection.findOne("operations", ["_id": .objectID(operation)], projection: ["_id": .int32(1)]) != nil
-            return exists ? .limitReached : .unknownOperation
+        let stored = includeResults ? try await storedResults(of: documents.compactMap { $0["_id"]?.objectID }) : [:]
+        return documents.compactMap { document in
+            guard var record = Self.operation(document, probes: probes) else { return nil }
+            record.results += stored[record.id] ?? []
+            return record
         }
     }
 
-    private func owner(of probe: ObjectID) async throws -> ObjectID? {
+    func owner(of probe: ObjectID) async throws -> ObjectID? {
         if let owner = probeOwners.withLock({ $0[probe] }) { return owner }
         guard let owner = try await probes(ids: [probe]).first?.owner else { return nil }
         probeOwners.withLock { $0[probe] = owner }
@@ -263,13 +243,15 @@ public final class MongoStore: Store {
         try await connection.insert(many: users.map(Self.document), into: "users")
         try await connection.insert(many: probes.map(Self.document), into: "probes")
         try await connection.insert(many: try operations.map(Self.document), into: "operations")
+        for operation in operations { try await importResults(operation.results, of: operation.id) }
     }
 
     public func deleteAll() async throws {
-        for collection in ["operations", "probes", "users"] {
+        for collection in [Self.resultsCollection, Self.countsCollection, "operations", "probes", "users"] {
             try await connection.deleteMany(collection)
         }
         probeOwners.withLock { $0.removeAll() }
+        embedded.withLock { $0.removeAll() }
     }
 
     public func ping() async throws {

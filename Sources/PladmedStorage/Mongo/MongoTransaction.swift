@@ -37,6 +37,51 @@ public struct MongoTransaction {
         }
     }
 
+    /// Applies `update` to the document matching `filter`, inserting it first when `upsert` and none matches; returns
+    /// the document after the update (`nil` when none matched and none was inserted).
+    public func findOneAndUpdate(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument, upsert: Bool) throws -> BSONDocument? {
+        try withCollection(collection) { handle, extra in
+            let options = mongoc_find_and_modify_opts_new()!
+            defer { mongoc_find_and_modify_opts_destroy(options) }
+            let flags = upsert ? MONGOC_FIND_AND_MODIFY_UPSERT.rawValue | MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue
+                : MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue
+            mongoc_find_and_modify_opts_set_flags(options, mongoc_find_and_modify_flags_t(flags))
+            _ = update.withBSON { mongoc_find_and_modify_opts_set_update(options, $0) }
+            _ = mongoc_find_and_modify_opts_append(options, extra)
+            return try BSONDocument.withReply { reply in
+                var error = bson_error_t()
+                let ok = filter.withBSON { mongoc_collection_find_and_modify_with_opts(handle, $0, options, reply, &error) }
+                guard ok else { throw MongoError(error) }
+                return BSONDocument(bson: reply)["value"]?.document
+            }
+        }
+    }
+
+    /// How many documents of `collection` match `filter`, as the transaction sees them.
+    public func count(_ collection: String, _ filter: BSONDocument) throws -> Int {
+        let handle = mongoc_client_get_collection(client, database, collection)!
+        defer { mongoc_collection_destroy(handle) }
+        let options = bson_new()!
+        defer { bson_destroy(options) }
+        var error = bson_error_t()
+        if let session, !mongoc_client_session_append(session, options, &error) { throw MongoError(error) }
+        let count = filter.withBSON { mongoc_collection_count_documents(handle, $0, options, nil, nil, &error) }
+        guard count >= 0 else { throw MongoError(error) }
+        return Int(count)
+    }
+
+    /// Deletes the first document matching `filter`; returns how many were deleted (0 or 1).
+    @discardableResult
+    public func deleteOne(_ collection: String, _ filter: BSONDocument) throws -> Int {
+        try withCollection(collection) { handle, options in
+            try BSONDocument.withReply { reply in
+                var error = bson_error_t()
+                guard filter.withBSON({ mongoc_collection_delete_one(handle, $0, options, reply, &error) }) else { throw MongoError(error) }
+                return Int(BSONDocument(bson: reply)["deletedCount"]?.number ?? 0)
+            }
+        }
+    }
+
     /// Runs `body` with the collection and the options of one operation (the session's id appended).
     private func withCollection<Result>(_ name: String, _ body: (OpaquePointer, OpaquePointer) throws -> Result) throws -> Result {
         let handle = mongoc_client_get_collection(client, database, name)!

@@ -282,15 +282,21 @@ public final class SQLiteStore: Store {
         return try await operations(owner: owner, includeResults: true)
     }
 
-    public func results(of operation: ObjectID, after: Int?, limit: Int, maxBytes: Int) async throws -> [(position: Int, result: OperationResult)]? {
-        try readNow { db in
+    /// A cursor is the result's rowid in decimal.
+    public func results(of operation: ObjectID, after: String?, limit: Int, maxBytes: Int) async throws -> [(cursor: String, result: OperationResult)]? {
+        var afterRow = 0
+        if let after {
+            guard let row = Int(after), row >= 0, String(row) == after else { throw PladmedError.badCursor }
+            afterRow = row
+        }
+        return try readNow { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE id = ?"), arguments: [operation.hex]) != nil else {
                 return nil
             }
             // The sizes first, then the contents of the rows that fit in the budget.
             let sizes = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT rowid, length(CAST(content AS BLOB)) AS size FROM results WHERE operation_id = ? AND rowid > ? ORDER BY rowid LIMIT ?"),
-                arguments: [operation.hex, after ?? 0, max(0, limit)])
+                arguments: [operation.hex, afterRow, max(0, limit)])
             var last: Int?, budget = maxBytes
             for row in sizes {
                 let size: Int = row["size"]
@@ -304,9 +310,9 @@ public final class SQLiteStore: Store {
                     SELECT rowid, probe_id, unique_code, content FROM results
                     WHERE operation_id = ? AND rowid > ? AND rowid <= ? ORDER BY rowid
                     """),
-                arguments: [operation.hex, after ?? 0, last]
+                arguments: [operation.hex, afterRow, last]
             ).map { row in
-                (row["rowid"] as Int, OperationResult(
+                (String(row["rowid"] as Int), OperationResult(
                     probe: ObjectID(row["probe_id"] as String)!, content: JSONPayload(trusted: row["content"] as String),
                     uniqueCode: row["unique_code"]))
             }

@@ -4,6 +4,8 @@ compatibility test of the MongoDB store.
   python mongo_original.py seed URI    -> writes a user (passlib pbkdf2_sha256 hash, int credits), a probe
                                           (GeoJSON Point) and an operation with one result; prints their ids
   python mongo_original.py show URI ID -> prints the operation document with BSON types named
+  python mongo_original.py results URI ID -> prints the operation's documents of the results collection (ours), in
+                                          id order, with BSON types named
 """
 import json
 import sys
@@ -47,3 +49,6 @@ if mode == "seed":
     print(json.dumps({"user": str(user), "probe": str(probe), "operation": str(operation)}))
 elif mode == "show":
     print(json.dumps(typed(database.operations.find_one({"_id": ObjectId(sys.argv[3])})), sort_keys=True))
+elif mode == "results":
+    found = database.results.find({"operation": ObjectId(sys.argv[3])}).sort("_id", 1)
+    print(json.dumps([typed(document) for document in found], sort_keys=True))
