@@ -188,15 +188,28 @@ struct IngestBench: AsyncParsableCommand {
                          cpu / Double(total) * 1e6, cpu / seconds * 100))
             let stored = try await store.operation(id: ObjectID(operation)!, includeResults: true)?.results.count ?? 0
             print("stored results: \(stored) of \(total)")
+            if let mongo = store as? MongoStore {
+                try await Self.compareWithDatabase(mongo, uri: configuration.mongoURI, resultsPerSecond: Double(total) / seconds, writers: probes)
+            }
             for client in clients { await client.disconnect() }
         }
     }
 
-    /// When each job event reached its probe, by operation id; a waiter sleeps until its job arrives (no
-    /// spinning: the bench must not take a core from the server it measures).
+    /// The database's own rate for documents the size of a stored result, measured by pymongo with as many writers as
+    /// there were probes (`Tests/Helpers/clients/mongo_insert_rate.py`), and the ingest's share of it.
+    static func compareWithDatabase(_ store: MongoStore, uri: String, resultsPerSecond: Double, writers: Int) async throws {
+        guard let sample = try await store.connection.findOne("results", [:]) else { return }
+        let python = Repository.file(".venv/secantus/bin/python").path
+        let run = try await ChildProcess.run(
+            URL(fileURLWithPath: python),
+            [Repository.file("Tests/Helpers/clients/mongo_insert_rate.py").path, uri, "2000", String(sample.encodedSize), String(writers)])
+        guard run.status == 0, let perSecond = (try? JSONValue(parsing: run.output))?["per_second"]?.number else {
+            throw ValidationError("mongo_insert_rate.py failed: \(run.text)")
+        }
+        print(String(format: "database inserts (pymongo, %d writers, %d-byte documents): %.0f/s; ingest is %.2f of it (goal: at least 0.5)",
+                     writers, sample.encodedSize, perSecond, resultsPerSecond / perSecond))
+    }
 
-
-    /// SecantusDB from `.venv/secantus` on a free port with in-memory storage.
     /// User plus system CPU time of this process so far.
     static func processCPUSeconds() -> Double {
         var usage = rusage()
