@@ -24,4 +24,20 @@ struct ObjectIDTests {
             #expect(ObjectID(id.hex) == id && ObjectID(id.hex.uppercased()) == id)
         }
     }
+
+    @Test("ids minted for a past date between ids minted now repeat none, and those minted now keep increasing")
+    func pastDatesBetween() {
+        // Before the dates `layoutAndOrder` asks for, which stay exact whichever test runs first.
+        let past = Date(timeIntervalSince1970: 1_764_547_200)
+        var now: [ObjectID] = [], dated: [ObjectID] = []
+        for _ in 0..<2_000 {
+            now.append(ObjectID())
+            now.append(ObjectID())
+            dated.append(ObjectID(date: past))
+        }
+        #expect(Set(now + dated).count == now.count + dated.count)
+        #expect(zip(now, now.dropFirst()).allSatisfy { $0 < $1 })
+        // Still in the past (another test's later dates may have moved the dated ids' clock a little).
+        #expect(dated.allSatisfy { $0 < now[0] })
+    }
 }

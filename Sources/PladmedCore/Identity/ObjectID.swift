@@ -8,7 +8,10 @@ import Foundation
 /// mode) mint ids that sort by creation time to the millisecond, as far as their clocks agree, where the random bytes
 /// alone would order ids of the same second by instance. The counter starts again at 0 each new millisecond, so that
 /// the ids one process mints as time goes on increase strictly: past 2^24 ids in one millisecond, the next ids take
-/// the next millisecond. An earlier time (the clock stepped back, or a date given) keeps counting from the counter.
+/// the next millisecond. Ids never go back in time, so that none repeats: while the clock reads earlier than the last
+/// id's millisecond (it stepped back), ids keep counting in that millisecond. Ids minted for a given date come from a
+/// generator of their own (other process bytes), so that a date in the past does not move the clock of the ids
+/// minted now.
 public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The 24 lowercase hex digits.
     public let hex: String
@@ -20,15 +23,24 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
     }
 
     /// A new id for the current time.
-    public init(date: Date = Date()) {
-        let (milliseconds, counter) = ObjectID.generator.next(at: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    public init() {
+        self.init(at: Date(), from: ObjectID.generator)
+    }
+
+    /// A new id for `date` (at that millisecond, or after the last id minted for a date when `date` is earlier).
+    public init(date: Date) {
+        self.init(at: date, from: ObjectID.datedGenerator)
+    }
+
+    private init(at date: Date, from generator: Generator) {
+        let (milliseconds, counter) = generator.next(at: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
         let seconds = UInt32(truncatingIfNeeded: milliseconds / 1000)
         let millisecond = UInt16(truncatingIfNeeded: milliseconds % 1000)
         var bytes = [UInt8]()
         bytes.reserveCapacity(12)
         withUnsafeBytes(of: seconds.bigEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: millisecond.bigEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: ObjectID.generator.processUnique)
+        bytes.append(contentsOf: generator.processUnique)
         bytes.append(UInt8(truncatingIfNeeded: counter >> 16))
         bytes.append(UInt8(truncatingIfNeeded: counter >> 8))
         bytes.append(UInt8(truncatingIfNeeded: counter))
@@ -62,24 +74,30 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
         try container.encode(hex)
     }
 
-    private static let generator = Generator()
+    private static let generator = Generator(processUnique: (0..<3).map { _ in UInt8.random(in: .min ... .max) })
+    /// The generator of ids for given dates: the process bytes of ``generator`` with the first bit flipped.
+    private static let datedGenerator = Generator(processUnique: [generator.processUnique[0] ^ 0x80] + generator.processUnique.dropFirst())
 
     private final class Generator: Sendable {
-        let processUnique: [UInt8] = (0..<3).map { _ in UInt8.random(in: .min ... .max) }
+        let processUnique: [UInt8]
         /// The millisecond of the last id, and its counter.
         private let last = Mutex<(milliseconds: Int64, counter: UInt32)>((.min, 0))
 
-        /// The millisecond and counter of a new id made at `milliseconds`.
+        init(processUnique: [UInt8]) {
+            self.processUnique = processUnique
+        }
+
+        /// The millisecond and counter of a new id made at `milliseconds`: a later millisecond starts its counter at 0;
+        /// the last id's millisecond, or an earlier one, counts on in the last id's (the next millisecond once the
+        /// counter runs out).
         func next(at milliseconds: Int64) -> (milliseconds: Int64, counter: UInt32) {
             last.withLock { last in
-                let counter = last.counter < 0x00FF_FFFF ? last.counter + 1 : 0
                 if milliseconds > last.milliseconds {
                     last = (milliseconds, 0)
-                } else if milliseconds >= last.milliseconds - 1 {
-                    // The same millisecond, or the one before a millisecond borrowed when the counter ran out.
-                    last = counter == 0 ? (last.milliseconds + 1, 0) : (last.milliseconds, counter)
+                } else if last.counter < 0x00FF_FFFF {
+                    last.counter += 1
                 } else {
-                    last = (milliseconds, counter)
+                    last = (last.milliseconds + 1, 0)
                 }
                 return last
             }
