@@ -215,18 +215,7 @@ public final class MongoConnection: Sendable {
 
     /// Documents matching `filter`, with `options` (`sort`, `projection`, `limit`, ...).
     public func find(_ collection: String, _ filter: BSONDocument, options: BSONDocument = [:]) async throws -> [BSONDocument] {
-        try await withCollection(collection) { handle in
-            let cursor = filter.withBSON { bson in options.withBSON { mongoc_collection_find_with_opts(handle, bson, $0, nil) } }!
-            defer { mongoc_cursor_destroy(cursor) }
-            var documents: [BSONDocument] = []
-            var next: OpaquePointer?
-            while mongoc_cursor_next(cursor, &next), let next {
-                documents.append(BSONDocument(bson: next))
-            }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
-            return documents
-        }
+        try await find(collection, filter, options: options, upTo: .max, firstAlways: true)
     }
 
     /// Documents matching `filter` in the order `options` sort them, read until their BSON sizes would pass
@@ -262,10 +251,10 @@ public final class MongoConnection: Sendable {
         }
     }
 
-    /// Applies `update` to every document matching `filter` (or the first only, when not `many`), inserting one when
-    /// `upsert` and none matches; returns how many matched.
+    /// Applies `update` to the first document matching `filter`, inserting one when `upsert` and none matches; returns
+    /// how many matched (0 or 1).
     @discardableResult
-    public func update(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument, many: Bool = false, upsert: Bool = false) async throws -> Int {
+    public func update(_ collection: String, _ filter: BSONDocument, _ update: BSONDocument, upsert: Bool = false) async throws -> Int {
         var options = writeOptions
         if upsert { options["upsert"] = .bool(true) }
         return try await withCollection(collection) { [options] handle in
@@ -273,10 +262,7 @@ public final class MongoConnection: Sendable {
                 var error = bson_error_t()
                 let ok = filter.withBSON { selector in
                     update.withBSON { change in
-                        options.withBSON {
-                            many ? mongoc_collection_update_many(handle, selector, change, $0, reply, &error)
-                                : mongoc_collection_update_one(handle, selector, change, $0, reply, &error)
-                        }
+                        options.withBSON { mongoc_collection_update_one(handle, selector, change, $0, reply, &error) }
                     }
                 }
                 guard ok else { throw MongoError(error) }

@@ -106,7 +106,9 @@ public enum MongoResultsMigration {
         let hex = Array(operation.hex.utf8)
         let seconds = UInt32(String(decoding: hex[0..<8], as: UTF8.self), radix: 16)!
         let part = String(decoding: hex[18..<24] + hex[8..<12], as: UTF8.self)
-        guard seconds > 0, index < 1 << 24 else { throw PladmedError.badRequest("operation \(operation.hex) cannot be migrated") }
+        guard seconds > 0, index < 1 << 24 else {
+            throw StoreMigration.Refusal(description: "operation \(operation.hex) has more than 2^24 embedded results or a zero time; nothing of it was moved")
+        }
         return ObjectID(String(format: "%08x", seconds - 1) + part + String(format: "%06x", index))!
     }
 

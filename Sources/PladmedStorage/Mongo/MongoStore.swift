@@ -57,10 +57,10 @@ public final class MongoStore: Store {
                 .document(["key": .document(["operation": .int32(1), "_id": .int32(1)]), "name": .string("operation_1__id_1")]),
             ]),
         ])
-        // A transaction inserts into these: they must exist before one does.
-        _ = try await connection.command(["createIndexes": .string(Self.countsCollection), "indexes": .array([
-            .document(["key": .document(["_id": .int32(1), "count": .int32(1)]), "name": .string("_id_1_count_1")]),
-        ])])
+        // A transaction upserts counts: the collection must exist before one does (48: it exists already).
+        do {
+            _ = try await connection.command(["create": .string(Self.countsCollection)])
+        } catch MongoError.failed(_, 48, _) {}
     }
 
     /// Sets `email_key` on the users that have none, in creation order, unless an earlier user holds that key.
